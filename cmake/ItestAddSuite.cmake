@@ -1,0 +1,108 @@
+# itest_add_suite(): builds one CMocka suite executable and registers each of its cases as the
+# CTest test <suite>.<case> (the way gtest_discover_tests does, but keeping list-valued
+# properties intact).
+#
+#   itest_add_suite(NAME services
+#                   SOURCES services.c ...
+#                   [LABELS integration ...]          every case's labels (cases may add more)
+#                   [FIXTURES mocks ...]              FIXTURES_REQUIRED
+#                   [TIMEOUT seconds]                 per case (default 120)
+#                   [RESOURCE_LOCK name ...]          every case's locks
+#                   [LINK target ...]                 extra libraries
+#                   [PROPERTIES key value ...])       any further test properties, verbatim
+#
+# After each build the executable's --list-properties is read and <name>_tests.cmake written;
+# if listing fails, a single failing test <name>.LISTING_FAILED carries the error instead.
+
+include_guard(GLOBAL)
+
+set(_ITEST_DISCOVER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ItestDiscoverCases.cmake")
+set(_ITEST_FAIL_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ItestFailTest.cmake")
+
+# Renders a value as a bracket argument, safe for any text including ';' and quotes.
+function(_itest_bracket out value)
+    set(eq "=")
+    while(value MATCHES "]${eq}]")
+        string(APPEND eq "=")
+    endwhile()
+    set(${out} "[${eq}[${value}]${eq}]" PARENT_SCOPE)
+endfunction()
+
+function(itest_add_suite)
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TIMEOUT"
+                          "SOURCES;LABELS;FIXTURES;RESOURCE_LOCK;LINK;PROPERTIES")
+    if(NOT arg_NAME OR NOT arg_SOURCES)
+        message(FATAL_ERROR "itest_add_suite: NAME and SOURCES are required")
+    endif()
+    if(arg_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "itest_add_suite(${arg_NAME}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+    endif()
+    if(NOT arg_TIMEOUT)
+        set(arg_TIMEOUT 120)
+    endif()
+
+    set(target itest-${arg_NAME})
+    add_executable(${target} ${arg_SOURCES})
+    string(JOIN "," labels_c ${arg_LABELS})
+    target_compile_definitions(${target} PRIVATE ITEST_SUITE_NAME="${arg_NAME}"
+                                                 ITEST_SUITE_LABELS="${labels_c}")
+    target_link_libraries(${target} PRIVATE itest::fixtures ${arg_LINK})
+
+    # Properties every case shares, written once as ready-made CTest script text.
+    string(JOIN ";" labels ${arg_LABELS})
+    _itest_bracket(b_labels "${labels}")
+    _itest_bracket(b_state "ITEST_STATE_DIR=set:${ITEST_STATE_DIR}")
+    set(common "TIMEOUT ${arg_TIMEOUT} SKIP_RETURN_CODE 77")
+    _itest_bracket(b_marker "itest-skip-marker: every selected case was skipped")
+    string(APPEND common " SKIP_REGULAR_EXPRESSION ${b_marker}")
+    string(APPEND common " ENVIRONMENT_MODIFICATION ${b_state}")
+    if(arg_FIXTURES)
+        string(JOIN ";" fixtures ${arg_FIXTURES})
+        _itest_bracket(b "${fixtures}")
+        string(APPEND common " FIXTURES_REQUIRED ${b}")
+    endif()
+    list(LENGTH arg_PROPERTIES n_props)
+    math(EXPR odd "${n_props} % 2")
+    if(odd)
+        message(FATAL_ERROR "itest_add_suite(${arg_NAME}): PROPERTIES needs key value pairs")
+    endif()
+    set(i 0)
+    while(i LESS n_props)
+        list(GET arg_PROPERTIES ${i} key)
+        math(EXPR j "${i} + 1")
+        list(GET arg_PROPERTIES ${j} value)
+        _itest_bracket(b "${value}")
+        string(APPEND common " ${key} ${b}")
+        math(EXPR i "${i} + 2")
+    endwhile()
+
+    set(props_file "${CMAKE_CURRENT_BINARY_DIR}/${arg_NAME}_suite.cmake")
+    set(tests_file "${CMAKE_CURRENT_BINARY_DIR}/${arg_NAME}_tests.cmake")
+    set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${arg_NAME}_include.cmake")
+    string(JOIN ";" locks ${arg_RESOURCE_LOCK})
+    _itest_bracket(b_suite "${arg_NAME}")
+    _itest_bracket(b_common "${common}")
+    _itest_bracket(b_locks "${locks}")
+    _itest_bracket(b_junit "${ITEST_JUNIT_DIR}")
+    _itest_bracket(b_fail "${_ITEST_FAIL_SCRIPT}")
+    _itest_bracket(b_cmake "${CMAKE_COMMAND}")
+    file(WRITE "${props_file}"
+         "set(suite ${b_suite})\nset(suite_labels ${b_labels})\nset(common ${b_common})\n"
+         "set(suite_locks ${b_locks})\nset(junit_dir ${b_junit})\nset(fail_script ${b_fail})\n"
+         "set(cmake_command ${b_cmake})\n")
+
+    add_custom_command(TARGET ${target} POST_BUILD
+        COMMAND "${CMAKE_COMMAND}" -D "EXE=$<TARGET_FILE:${target}>" -D "PROPS=${props_file}"
+                -D "OUT=${tests_file}" -P "${_ITEST_DISCOVER_SCRIPT}"
+        BYPRODUCTS "${tests_file}"
+        COMMENT "Listing the cases of suite ${arg_NAME}"
+        VERBATIM)
+
+    _itest_bracket(b_tests "${tests_file}")
+    _itest_bracket(b_not_built "${arg_NAME}.NOT_BUILT")
+    _itest_bracket(b_msg "suite ${arg_NAME} is not built yet: run cmake --build first")
+    file(WRITE "${include_file}"
+         "if(EXISTS ${b_tests})\n  include(${b_tests})\nelse()\n"
+         "  add_test(${b_not_built} ${b_cmake} -D MESSAGE=${b_msg} -P ${b_fail})\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
+endfunction()

@@ -1,0 +1,48 @@
+# Finds every dependency once and exposes one imported target each:
+#   itest::cmocka  itest::microhttpd  itest::xml  CURL::libcurl  PostgreSQL::PostgreSQL  cjson
+# Missing packages stop the configure step with the Debian package to install.
+
+include_guard(GLOBAL)
+find_package(PkgConfig REQUIRED)
+
+macro(_itest_require found what package)
+    if(NOT ${found})
+        message(FATAL_ERROR "itest: ${what} not found; install the Debian package '${package}' "
+                            "(scripts/bootstrap installs everything itest needs)")
+    endif()
+endmacro()
+
+# cmocka: Debian's config file sets variables only, so wrap them in a target.
+find_package(cmocka 1.1 CONFIG QUIET)
+_itest_require(cmocka_FOUND "cmocka" libcmocka-dev)
+if(NOT TARGET itest::cmocka)
+    add_library(itest::cmocka INTERFACE IMPORTED)
+    target_include_directories(itest::cmocka INTERFACE "${CMOCKA_INCLUDE_DIR}")
+    target_link_libraries(itest::cmocka INTERFACE "${CMOCKA_LIBRARY}")
+endif()
+
+find_package(cJSON CONFIG QUIET)
+_itest_require(cJSON_FOUND "cJSON" libcjson-dev)
+
+find_package(CURL QUIET)
+_itest_require(CURL_FOUND "libcurl" libcurl4-openssl-dev)
+
+find_package(PostgreSQL QUIET)
+_itest_require(PostgreSQL_FOUND "libpq" libpq-dev)
+
+pkg_check_modules(MICROHTTPD QUIET IMPORTED_TARGET libmicrohttpd>=0.9.70)
+_itest_require(MICROHTTPD_FOUND "libmicrohttpd" libmicrohttpd-dev)
+if(NOT TARGET itest::microhttpd)
+    add_library(itest::microhttpd INTERFACE IMPORTED)
+    target_link_libraries(itest::microhttpd INTERFACE PkgConfig::MICROHTTPD)
+endif()
+
+# libxml2: streaming (SAX) parse for the report tool, with recovery for broken producers.
+pkg_check_modules(LIBXML2 QUIET IMPORTED_TARGET libxml-2.0>=2.9)
+_itest_require(LIBXML2_FOUND "libxml2" libxml2-dev)
+if(NOT TARGET itest::xml)
+    add_library(itest::xml INTERFACE IMPORTED)
+    target_link_libraries(itest::xml INTERFACE PkgConfig::LIBXML2)
+endif()
+
+find_package(Threads REQUIRED)
