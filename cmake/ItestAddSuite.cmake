@@ -91,18 +91,20 @@ function(itest_add_suite)
          "set(suite_locks ${b_locks})\nset(junit_dir ${b_junit})\nset(fail_script ${b_fail})\n"
          "set(cmake_command ${b_cmake})\n")
 
-    add_custom_command(TARGET ${target} POST_BUILD
+    # Re-list after every build of the suite, and whenever this machinery changes.
+    add_custom_command(OUTPUT "${tests_file}"
         COMMAND "${CMAKE_COMMAND}" -D "EXE=$<TARGET_FILE:${target}>" -D "PROPS=${props_file}"
                 -D "OUT=${tests_file}" -P "${_ITEST_DISCOVER_SCRIPT}"
-        BYPRODUCTS "${tests_file}"
+        DEPENDS ${target} "${props_file}" "${_ITEST_DISCOVER_SCRIPT}"
         COMMENT "Listing the cases of suite ${arg_NAME}"
         VERBATIM)
+    add_custom_target(${target}-cases ALL DEPENDS "${tests_file}")
 
     _itest_bracket(b_tests "${tests_file}")
     _itest_bracket(b_not_built "${arg_NAME}.NOT_BUILT")
-    _itest_bracket(b_msg "suite ${arg_NAME} is not built yet: run cmake --build first")
+    _itest_bracket(b_msg "MESSAGE=suite ${arg_NAME} is not built yet: run cmake --build first")
     file(WRITE "${include_file}"
          "if(EXISTS ${b_tests})\n  include(${b_tests})\nelse()\n"
-         "  add_test(${b_not_built} ${b_cmake} -D MESSAGE=${b_msg} -P ${b_fail})\nendif()\n")
+         "  add_test(${b_not_built} ${b_cmake} -D ${b_msg} -P ${b_fail})\nendif()\n")
     set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
 endfunction()

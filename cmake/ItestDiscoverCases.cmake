@@ -13,10 +13,10 @@ endfunction()
 
 function(write_failure message)
     bracket(b_name "${suite}.LISTING_FAILED")
-    bracket(b_msg "${message}")
+    bracket(b_msg "MESSAGE=${message}")
     bracket(b_cmake "${cmake_command}")
     bracket(b_fail "${fail_script}")
-    file(WRITE "${OUT}" "add_test(${b_name} ${b_cmake} -D MESSAGE=${b_msg} -P ${b_fail})\n"
+    file(WRITE "${OUT}" "add_test(${b_name} ${b_cmake} -D ${b_msg} -P ${b_fail})\n"
                         "set_tests_properties(${b_name} PROPERTIES LABELS ${b_labels})\n")
     message(WARNING "${message}")
 endfunction()
