@@ -15,18 +15,10 @@
 # if listing fails, a single failing test <name>.LISTING_FAILED carries the error instead.
 
 include_guard(GLOBAL)
+include(${CMAKE_CURRENT_LIST_DIR}/ItestText.cmake)
 
 set(_ITEST_DISCOVER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ItestDiscoverCases.cmake")
 set(_ITEST_FAIL_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ItestFailTest.cmake")
-
-# Renders a value as a bracket argument, safe for any text including ';' and quotes.
-function(_itest_bracket out value)
-    set(eq "=")
-    while(value MATCHES "]${eq}]")
-        string(APPEND eq "=")
-    endwhile()
-    set(${out} "[${eq}[${value}]${eq}]" PARENT_SCOPE)
-endfunction()
 
 function(itest_add_suite)
     cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TIMEOUT"
@@ -50,15 +42,15 @@ function(itest_add_suite)
 
     # Properties every case shares, written once as ready-made CTest script text.
     string(JOIN ";" labels ${arg_LABELS})
-    _itest_bracket(b_labels "${labels}")
-    _itest_bracket(b_state "ITEST_STATE_DIR=set:${ITEST_STATE_DIR}")
+    itest_bracket(b_labels "${labels}")
+    itest_bracket(b_state "ITEST_STATE_DIR=set:${ITEST_STATE_DIR}")
     set(common "TIMEOUT ${arg_TIMEOUT} SKIP_RETURN_CODE 77")
-    _itest_bracket(b_marker "itest-skip-marker: every selected case was skipped")
+    itest_bracket(b_marker "itest-skip-marker: every selected case was skipped")
     string(APPEND common " SKIP_REGULAR_EXPRESSION ${b_marker}")
     string(APPEND common " ENVIRONMENT_MODIFICATION ${b_state}")
     if(arg_FIXTURES)
         string(JOIN ";" fixtures ${arg_FIXTURES})
-        _itest_bracket(b "${fixtures}")
+        itest_bracket(b "${fixtures}")
         string(APPEND common " FIXTURES_REQUIRED ${b}")
     endif()
     list(LENGTH arg_PROPERTIES n_props)
@@ -71,7 +63,7 @@ function(itest_add_suite)
         list(GET arg_PROPERTIES ${i} key)
         math(EXPR j "${i} + 1")
         list(GET arg_PROPERTIES ${j} value)
-        _itest_bracket(b "${value}")
+        itest_bracket(b "${value}")
         string(APPEND common " ${key} ${b}")
         math(EXPR i "${i} + 2")
     endwhile()
@@ -80,12 +72,12 @@ function(itest_add_suite)
     set(tests_file "${CMAKE_CURRENT_BINARY_DIR}/${arg_NAME}_tests.cmake")
     set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${arg_NAME}_include.cmake")
     string(JOIN ";" locks ${arg_RESOURCE_LOCK})
-    _itest_bracket(b_suite "${arg_NAME}")
-    _itest_bracket(b_common "${common}")
-    _itest_bracket(b_locks "${locks}")
-    _itest_bracket(b_junit "${ITEST_JUNIT_DIR}")
-    _itest_bracket(b_fail "${_ITEST_FAIL_SCRIPT}")
-    _itest_bracket(b_cmake "${CMAKE_COMMAND}")
+    itest_bracket(b_suite "${arg_NAME}")
+    itest_bracket(b_common "${common}")
+    itest_bracket(b_locks "${locks}")
+    itest_bracket(b_junit "${ITEST_JUNIT_DIR}")
+    itest_bracket(b_fail "${_ITEST_FAIL_SCRIPT}")
+    itest_bracket(b_cmake "${CMAKE_COMMAND}")
     file(WRITE "${props_file}"
          "set(suite ${b_suite})\nset(suite_labels ${b_labels})\nset(common ${b_common})\n"
          "set(suite_locks ${b_locks})\nset(junit_dir ${b_junit})\nset(fail_script ${b_fail})\n"
@@ -96,13 +88,14 @@ function(itest_add_suite)
         COMMAND "${CMAKE_COMMAND}" -D "EXE=$<TARGET_FILE:${target}>" -D "PROPS=${props_file}"
                 -D "OUT=${tests_file}" -P "${_ITEST_DISCOVER_SCRIPT}"
         DEPENDS ${target} "${props_file}" "${_ITEST_DISCOVER_SCRIPT}"
+                "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ItestText.cmake"
         COMMENT "Listing the cases of suite ${arg_NAME}"
         VERBATIM)
     add_custom_target(${target}-cases ALL DEPENDS "${tests_file}")
 
-    _itest_bracket(b_tests "${tests_file}")
-    _itest_bracket(b_not_built "${arg_NAME}.NOT_BUILT")
-    _itest_bracket(b_msg "MESSAGE=suite ${arg_NAME} is not built yet: run cmake --build first")
+    itest_bracket(b_tests "${tests_file}")
+    itest_bracket(b_not_built "${arg_NAME}.NOT_BUILT")
+    itest_bracket(b_msg "MESSAGE=suite ${arg_NAME} is not built yet: run cmake --build first")
     file(WRITE "${include_file}"
          "if(EXISTS ${b_tests})\n  include(${b_tests})\nelse()\n"
          "  add_test(${b_not_built} ${b_cmake} -D ${b_msg} -P ${b_fail})\nendif()\n")
