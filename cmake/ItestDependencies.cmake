@@ -1,5 +1,6 @@
 # Finds every dependency once and exposes one imported target each:
 #   itest::cmocka  itest::microhttpd  itest::xml  CURL::libcurl  PostgreSQL::PostgreSQL  cjson
+#   OpenSSL::Crypto (sha256 for the artifact store's ETags)
 # Missing packages stop the configure step with the Debian package to install.
 
 include_guard(GLOBAL)
@@ -44,5 +45,9 @@ if(NOT TARGET itest::xml)
     add_library(itest::xml INTERFACE IMPORTED)
     target_link_libraries(itest::xml INTERFACE PkgConfig::LIBXML2)
 endif()
+
+# OpenSSL's libcrypto: sha256 for the mock artifact store (libcurl already pulls it in).
+find_package(OpenSSL QUIET COMPONENTS Crypto)
+_itest_require(OpenSSL_FOUND "OpenSSL libcrypto" libssl-dev)
 
 find_package(Threads REQUIRED)

@@ -1,0 +1,317 @@
+#include "admin.h"
+#include "util.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reply_count(struct mock_request *req, int status, const char *name, double n)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, name, n);
+    mock_reply_json(req, status, o);
+}
+
+static void add_fault(struct mock_service *svc, struct mock_request *req)
+{
+    cJSON *def = mock_request_json(req);
+    if (!def)
+        return;
+    char err[512];
+    struct mock_fault *f = mock_fault_parse(def, err, sizeof err);
+    cJSON_Delete(def);
+    if (!f) {
+        mock_reply_error(req, 400, "invalid_fault", "%s", err);
+        return;
+    }
+    mock_fault_set_add(svc->faults, f);
+    cJSON *echo = cJSON_Duplicate(f->definition, 1);
+    cJSON_AddNumberToObject(echo, "id", (double)f->id);
+    char what[48];
+    mock_fault_describe(f, what, sizeof what);
+    mock_log(svc->opts, "%s fault %llu registered: %s scope=%s", svc->name,
+             (unsigned long long)f->id, what, f->scope ? f->scope : "(global)");
+    mock_reply_json(req, 201, echo);
+}
+
+/* A journal query from query parameters (GET) or a JSON body (POST .../count, .../find). The
+ * regex, if any, is compiled into *rx (free with regfree when *has_rx). Returns 0, or -1 after
+ * answering 400. */
+static int read_query(struct mock_request *req, const cJSON *body, struct mock_journal_query *q,
+                      regex_t *rx, bool *has_rx, long *limit)
+{
+    memset(q, 0, sizeof *q);
+    *has_rx = false;
+    const char *pattern = NULL, *limit_text = NULL;
+    if (body) {
+        static const char *const allowed[] = {"method", "urlPath", "url", "urlPathPattern",
+                                              "scope",  "limit",   NULL};
+        if (!cJSON_IsObject(body)) {
+            mock_reply_error(req, 400, "invalid_query", "expected a JSON object of criteria");
+            return -1;
+        }
+        for (const cJSON *m = body->child; m; m = m->next) {
+            bool known = false;
+            for (const char *const *a = allowed; *a; a++)
+                known = known || strcmp(*a, m->string) == 0;
+            if (!known || (!cJSON_IsString(m) && strcmp(m->string, "limit") != 0)) {
+                mock_reply_error(req, 400, "invalid_query",
+                                 "%s: %s; criteria are method, urlPath, urlPathPattern and scope "
+                                 "(strings)",
+                                 m->string, known ? "expected a string" : "unknown member");
+                return -1;
+            }
+        }
+        q->method = cJSON_GetStringValue(cJSON_GetObjectItem(body, "method"));
+        q->path = cJSON_GetStringValue(cJSON_GetObjectItem(body, "urlPath"));
+        if (!q->path)
+            q->path = cJSON_GetStringValue(cJSON_GetObjectItem(body, "url"));
+        pattern = cJSON_GetStringValue(cJSON_GetObjectItem(body, "urlPathPattern"));
+        q->scope = cJSON_GetStringValue(cJSON_GetObjectItem(body, "scope"));
+        const cJSON *l = cJSON_GetObjectItem(body, "limit");
+        if (l && (!cJSON_IsNumber(l) || l->valuedouble < 0 || l->valuedouble > 1e9)) {
+            mock_reply_error(req, 400, "invalid_query", "limit: expected a whole number >= 0");
+            return -1;
+        }
+        *limit = l ? (long)l->valuedouble : 0;
+    } else {
+        q->method = mock_query(req, "method");
+        q->path = mock_query(req, "path");
+        pattern = mock_query(req, "pathPattern");
+        q->scope = mock_query(req, "scope");
+        limit_text = mock_query(req, "limit");
+        long long l = 0;
+        if (limit_text && !mock_parse_long(&l, limit_text, 0, 1000000000)) {
+            mock_reply_error(req, 400, "invalid_query", "limit=%s: expected a whole number >= 0",
+                             limit_text);
+            return -1;
+        }
+        *limit = (long)l;
+    }
+    if (pattern) {
+        char *anchored;
+        if (asprintf(&anchored, "^(%s)$", pattern) < 0)
+            return -1;
+        int rc = regcomp(rx, anchored, REG_EXTENDED | REG_NOSUB);
+        free(anchored);
+        if (rc != 0) {
+            char why[128];
+            regerror(rc, rx, why, sizeof why);
+            mock_reply_error(req, 400, "invalid_query",
+                             "urlPathPattern \"%s\" is not a POSIX extended regular expression: %s",
+                             pattern, why);
+            return -1;
+        }
+        *has_rx = true;
+        q->path_regex = rx;
+    }
+    return 0;
+}
+
+static void journal(struct mock_service *svc, struct mock_request *req, const char *what)
+{
+    cJSON *body = NULL;
+    if (strcmp(req->method, "POST") == 0) {
+        body = mock_request_json(req);
+        if (!body)
+            return;
+    }
+    struct mock_journal_query q;
+    regex_t rx;
+    bool has_rx;
+    long limit = 0;
+    if (read_query(req, body, &q, &rx, &has_rx, &limit) == 0) {
+        if (strcmp(what, "count") == 0)
+            reply_count(req, 200, "count", (double)mock_journal_count(svc->journal, &q));
+        else
+            mock_reply_json(req, 200, mock_journal_find(svc->journal, &q, (size_t)limit));
+    }
+    if (has_rx)
+        regfree(&rx);
+    cJSON_Delete(body);
+}
+
+static const char *body_scope(struct mock_request *req, bool *bad)
+{
+    *bad = false;
+    const char *scope = mock_query(req, "scope");
+    if (scope || req->body.total == 0)
+        return scope;
+    cJSON *body = mock_request_json(req);
+    if (!body) {
+        *bad = true;
+        return NULL;
+    }
+    const cJSON *s = cJSON_GetObjectItem(body, "scope");
+    static __thread char copy[128];
+    scope = NULL;
+    if (cJSON_IsString(s) && strlen(s->valuestring) < sizeof copy) {
+        strcpy(copy, s->valuestring);
+        scope = copy;
+    } else if (s || !cJSON_IsObject(body) || body->child) {
+        mock_reply_error(req, 400, "invalid_reset",
+                         "expected {\"scope\": \"<suite>.<case>\"} "
+                         "or no body");
+        *bad = true;
+    }
+    cJSON_Delete(body);
+    return scope;
+}
+
+static void info(struct mock_service *svc, struct mock_request *req)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "service", svc->name);
+    cJSON_AddStringToObject(o, "url", svc->url);
+    cJSON *endpoints = cJSON_AddArrayToObject(o, "admin");
+    static const char *const list[] = {
+        "GET /__admin/faults",
+        "POST /__admin/faults",
+        "DELETE /__admin/faults[?scope=S]",
+        "DELETE /__admin/faults/{id}",
+        "GET /__admin/requests?method=&path=&pathPattern=&scope=&limit=",
+        "POST /__admin/requests/count",
+        "POST /__admin/requests/find",
+        "DELETE /__admin/requests[?scope=S]",
+        "POST /__admin/reset [{\"scope\": S}]"};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        cJSON_AddItemToArray(endpoints, cJSON_CreateString(list[i]));
+    mock_reply_json(req, 200, o);
+}
+
+void mock_admin_handle(struct mock_service *svc, struct mock_request *req)
+{
+    const char *p = req->path + strlen("/__admin");
+    const char *m = req->method;
+    bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0, del = strcmp(m, "DELETE") == 0;
+    if (strcmp(p, "") == 0 || strcmp(p, "/") == 0) {
+        if (get)
+            return info(svc, req);
+    } else if (strcmp(p, "/faults") == 0 || strcmp(p, "/mappings") == 0) {
+        if (get)
+            return mock_reply_json(req, 200, mock_fault_set_list(svc->faults));
+        if (post)
+            return add_fault(svc, req);
+        if (del) {
+            size_t n = mock_fault_set_clear(svc->faults, mock_query(req, "scope"));
+            return reply_count(req, 200, "removed", (double)n);
+        }
+    } else if (strncmp(p, "/faults/", 8) == 0) {
+        long long id;
+        if (!mock_parse_long(&id, p + 8, 1, INT64_MAX))
+            return mock_reply_error(req, 404, "not_found", "no fault %s", p + 8);
+        if (del)
+            return mock_fault_set_remove(svc->faults, (uint64_t)id)
+                       ? mock_reply(req, 204, NULL, "", 0)
+                       : mock_reply_error(req, 404, "not_found",
+                                          "no fault %lld (used up or removed)", id);
+    } else if (strcmp(p, "/requests") == 0) {
+        if (get)
+            return journal(svc, req, "find");
+        if (del) {
+            size_t n = mock_journal_clear(svc->journal, mock_query(req, "scope"));
+            return reply_count(req, 200, "removed", (double)n);
+        }
+    } else if (strcmp(p, "/requests/count") == 0 || strcmp(p, "/requests/find") == 0) {
+        if (post)
+            return journal(svc, req, p + 10);
+    } else if (strcmp(p, "/reset") == 0) {
+        if (post) {
+            bool bad;
+            const char *scope = body_scope(req, &bad);
+            if (bad)
+                return;
+            size_t faults = mock_fault_set_clear(svc->faults, scope);
+            size_t requests = mock_journal_clear(svc->journal, scope);
+            if (!scope && svc->routes->reset)
+                svc->routes->reset(svc);
+            mock_log(svc->opts, "%s reset %s", svc->name, scope ? scope : "(everything)");
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "faultsRemoved", (double)faults);
+            cJSON_AddNumberToObject(o, "requestsRemoved", (double)requests);
+            cJSON_AddBoolToObject(o, "stateReset", !scope);
+            return mock_reply_json(req, 200, o);
+        }
+    } else {
+        return mock_reply_error(req, 404, "not_found",
+                                "no admin endpoint %s; GET /__admin/ lists "
+                                "them",
+                                req->path);
+    }
+    mock_reply_error(req, 405, "method_not_allowed", "%s is not allowed on %s", m, req->path);
+}
+
+int mock_admin_load_faults(struct mock_service *services, size_t n, const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        fprintf(stderr, "itest-mock: --faults %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *text = NULL;
+    size_t size = 0, len = 0;
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (len + got + 1 > size) {
+            size = (len + got + 1) * 2;
+            char *t = realloc(text, size);
+            if (!t) {
+                free(text);
+                fclose(in);
+                return -1;
+            }
+            text = t;
+        }
+        memcpy(text + len, buf, got);
+        len += got;
+    }
+    fclose(in);
+    const char *end = NULL;
+    cJSON *root = text ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
+    if (!root) {
+        size_t at = end && text ? (size_t)(end - text) : 0, line = 1;
+        for (size_t i = 0; i < at && i < len; i++)
+            line += text[i] == '\n';
+        fprintf(stderr, "itest-mock: --faults %s:%zu: not valid JSON (byte %zu)\n", path, line, at);
+        free(text);
+        return -1;
+    }
+    free(text);
+    const cJSON *list = cJSON_IsArray(root) ? root : cJSON_GetObjectItem(root, "faults");
+    if (!cJSON_IsArray(list)) {
+        fprintf(stderr,
+                "itest-mock: --faults %s: expected a JSON array of faults or "
+                "{\"faults\": [...]}\n",
+                path);
+        cJSON_Delete(root);
+        return -1;
+    }
+    int index = 0, rc = 0;
+    for (const cJSON *def = list->child; def && rc == 0; def = def->next, index++) {
+        const cJSON *svc_name = cJSON_GetObjectItem(def, "service");
+        if (svc_name && (!cJSON_IsString(svc_name) || mock_kind_parse(svc_name->valuestring) < 0)) {
+            fprintf(stderr,
+                    "itest-mock: --faults %s: fault [%d]: service: expected one of "
+                    "task-registry, repo-pool, artifact-store, llm\n",
+                    path, index);
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (svc_name && strcmp(svc_name->valuestring, services[i].name) != 0)
+                continue;
+            char err[512];
+            struct mock_fault *f = mock_fault_parse(def, err, sizeof err);
+            if (!f) {
+                fprintf(stderr, "itest-mock: --faults %s: fault [%d]: %s\n", path, index, err);
+                rc = -1;
+                break;
+            }
+            mock_fault_set_add(services[i].faults, f);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}

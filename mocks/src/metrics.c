@@ -1,0 +1,97 @@
+#include "metrics.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OTHER"};
+#define N_METHODS (sizeof methods / sizeof methods[0])
+#define N_STATUS 600
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+#define N_BUCKETS (sizeof buckets / sizeof buckets[0])
+
+struct mock_metrics {
+    _Atomic unsigned long long count[N_METHODS][N_STATUS];
+    _Atomic unsigned long long bucket[N_BUCKETS + 1]; /* the last one is +Inf */
+    _Atomic unsigned long long sum_us;
+};
+
+struct mock_metrics *mock_metrics_new(void)
+{
+    return calloc(1, sizeof(struct mock_metrics));
+}
+
+void mock_metrics_free(struct mock_metrics *m)
+{
+    free(m);
+}
+
+static size_t method_index(const char *method)
+{
+    for (size_t i = 0; i + 1 < N_METHODS; i++)
+        if (strcmp(methods[i], method) == 0)
+            return i;
+    return N_METHODS - 1;
+}
+
+void mock_metrics_record(struct mock_metrics *m, const char *method, int status, double seconds)
+{
+    if (status < 0 || status >= N_STATUS)
+        status = 0;
+    atomic_fetch_add_explicit(&m->count[method_index(method)][status], 1, memory_order_relaxed);
+    size_t b = 0;
+    while (b < N_BUCKETS && seconds > buckets[b])
+        b++;
+    atomic_fetch_add_explicit(&m->bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->sum_us, (unsigned long long)(seconds * 1e6),
+                              memory_order_relaxed);
+}
+
+char *mock_metrics_render(struct mock_metrics *m, const char *service, size_t *len)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out)
+        return NULL;
+    fprintf(out, "# HELP itest_mock_requests_total Requests answered, by method and status "
+                 "(status 0: connection closed by a fault).\n"
+                 "# TYPE itest_mock_requests_total counter\n");
+    unsigned long long total = 0;
+    for (size_t i = 0; i < N_METHODS; i++) {
+        for (int s = 0; s < N_STATUS; s++) {
+            unsigned long long n = atomic_load_explicit(&m->count[i][s], memory_order_relaxed);
+            if (n) {
+                fprintf(out,
+                        "itest_mock_requests_total{service=\"%s\",method=\"%s\",status=\"%d\"} "
+                        "%llu\n",
+                        service, methods[i], s, n);
+                total += n;
+            }
+        }
+    }
+    fprintf(out, "# HELP itest_mock_request_duration_seconds Time from request to response.\n"
+                 "# TYPE itest_mock_request_duration_seconds histogram\n");
+    unsigned long long cumulative = 0;
+    for (size_t b = 0; b <= N_BUCKETS; b++) {
+        cumulative += atomic_load_explicit(&m->bucket[b], memory_order_relaxed);
+        if (b < N_BUCKETS)
+            fprintf(out,
+                    "itest_mock_request_duration_seconds_bucket{service=\"%s\",le=\"%g\"} %llu\n",
+                    service, buckets[b], cumulative);
+        else
+            fprintf(out,
+                    "itest_mock_request_duration_seconds_bucket{service=\"%s\",le=\"+Inf\"} %llu\n",
+                    service, cumulative);
+    }
+    fprintf(out, "itest_mock_request_duration_seconds_sum{service=\"%s\"} %.6f\n", service,
+            (double)atomic_load(&m->sum_us) / 1e6);
+    fprintf(out, "itest_mock_request_duration_seconds_count{service=\"%s\"} %llu\n", service,
+            cumulative);
+    (void)total;
+    fclose(out);
+    *len = size;
+    return text;
+}

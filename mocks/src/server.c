@@ -1,0 +1,641 @@
+#include "server.h"
+#include "admin.h"
+#include "timer.h"
+#include "paced.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef ITEST_VERSION
+#define ITEST_VERSION "0"
+#endif
+
+static const char *const kind_names[MOCK_KINDS] = {"task-registry", "repo-pool", "artifact-store",
+                                                   "llm"};
+static const struct mock_routes *const kind_routes[MOCK_KINDS] = {
+    &mock_task_registry_routes, &mock_repo_pool_routes, &mock_artifact_store_routes,
+    &mock_llm_routes};
+
+const char *mock_kind_name(enum mock_kind kind)
+{
+    return kind_names[kind];
+}
+
+int mock_kind_parse(const char *name)
+{
+    for (int k = 0; k < MOCK_KINDS; k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void mock_log(const struct mock_options *opts, const char *fmt, ...)
+{
+    if (!opts->log)
+        return;
+    char at[40];
+    mock_rfc3339(at, sizeof at, mock_wall_ns());
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&log_lock);
+    fprintf(opts->log, "%s ", at);
+    vfprintf(opts->log, fmt, ap);
+    fputc('\n', opts->log);
+    fflush(opts->log);
+    pthread_mutex_unlock(&log_lock);
+    va_end(ap);
+}
+
+/* ---- replies ---- */
+
+static void clear_answer(struct mock_request *req)
+{
+    free(req->out);
+    req->out = NULL;
+    req->out_len = 0;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        free(req->headers[i].name);
+        free(req->headers[i].value);
+    }
+    req->n_headers = 0;
+    if (req->custom)
+        MHD_destroy_response(req->custom);
+    req->custom = NULL;
+}
+
+void mock_add_header(struct mock_request *req, const char *name, const char *value)
+{
+    if (req->n_headers == sizeof req->headers / sizeof req->headers[0])
+        return;
+    req->headers[req->n_headers++] = (struct mock_header){strdup(name), strdup(value)};
+}
+
+void mock_reply(struct mock_request *req, int status, const char *content_type, const void *body,
+                size_t len)
+{
+    clear_answer(req);
+    req->status = status;
+    req->out = malloc(len ? len : 1);
+    if (req->out && len)
+        memcpy(req->out, body, len);
+    req->out_len = req->out ? len : 0;
+    if (content_type)
+        mock_add_header(req, "Content-Type", content_type);
+    req->answered = true;
+}
+
+void mock_reply_json(struct mock_request *req, int status, cJSON *json)
+{
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    clear_answer(req);
+    req->status = status;
+    req->out = text;
+    req->out_len = text ? strlen(text) : 0;
+    mock_add_header(req, "Content-Type", "application/json");
+    req->answered = true;
+}
+
+void mock_reply_custom(struct mock_request *req, int status, struct MHD_Response *resp)
+{
+    clear_answer(req);
+    req->status = status;
+    req->custom = resp;
+    req->answered = true;
+}
+
+static const char *openai_type(int status)
+{
+    switch (status) {
+    case 401:
+        return "invalid_request_error";
+    case 429:
+        return "requests";
+    default:
+        return status >= 500 ? "server_error" : "invalid_request_error";
+    }
+}
+
+static void vreply_openai(struct mock_request *req, int status, const char *type, const char *code,
+                          const char *param, const char *fmt, va_list ap)
+{
+    char message[1024];
+    vsnprintf(message, sizeof message, fmt, ap);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(err, "message", message);
+    cJSON_AddStringToObject(err, "type", type ? type : openai_type(status));
+    if (param)
+        cJSON_AddStringToObject(err, "param", param);
+    else
+        cJSON_AddNullToObject(err, "param");
+    if (code)
+        cJSON_AddStringToObject(err, "code", code);
+    else
+        cJSON_AddNullToObject(err, "code");
+    mock_reply_json(req, status, root);
+}
+
+void mock_reply_openai_error(struct mock_request *req, int status, const char *type,
+                             const char *code, const char *param, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreply_openai(req, status, type, code, param, fmt, ap);
+    va_end(ap);
+}
+
+void mock_reply_error(struct mock_request *req, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (req->svc->kind == MOCK_LLM) {
+        vreply_openai(req, status, NULL, code, NULL, fmt, ap);
+    } else {
+        char message[1024];
+        vsnprintf(message, sizeof message, fmt, ap);
+        cJSON *root = cJSON_CreateObject();
+        cJSON *err = cJSON_AddObjectToObject(root, "error");
+        cJSON_AddStringToObject(err, "code", code);
+        cJSON_AddStringToObject(err, "message", message);
+        mock_reply_json(req, status, root);
+    }
+    va_end(ap);
+}
+
+const char *mock_request_header(const struct mock_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *mock_query(const struct mock_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+cJSON *mock_request_json(struct mock_request *req)
+{
+    const char *text = req->body.data ? req->body.data : "";
+    size_t len = req->body.data ? req->body.len : 0;
+    if (req->body.too_large || req->body.fd >= 0) {
+        mock_reply_error(req, 413, "payload_too_large",
+                         "request body of %llu bytes is over the "
+                         "limit of %llu bytes",
+                         (unsigned long long)req->body.total, (unsigned long long)req->body.limit);
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (json)
+        return json;
+    size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < at; i++) {
+        if (text[i] == '\n') {
+            line++;
+            column = 1;
+        } else {
+            column++;
+        }
+    }
+    if (len == 0)
+        mock_reply_error(req, 400, "invalid_json", "request body is empty; expected JSON");
+    else
+        mock_reply_error(req, 400, "invalid_json",
+                         "request body is not valid JSON: line %zu, column %zu (byte %zu)", line,
+                         column, at);
+    return NULL;
+}
+
+/* ---- faults ---- */
+
+static void reply_rate_limited(struct mock_request *req, const struct mock_fault *f)
+{
+    char value[64];
+    if (req->svc->kind == MOCK_LLM)
+        mock_reply_openai_error(req, 429, "requests", "rate_limit_exceeded", NULL,
+                                "Rate limit reached for requests (itest-mock fault %llu). Please "
+                                "try again in %.0fms.",
+                                (unsigned long long)f->id, f->retry_after_ms);
+    else
+        mock_reply_error(req, 429, "rate_limited", "rate limit reached; retry after %.0f ms",
+                         f->retry_after_ms);
+    long secs = (long)((f->retry_after_ms + 999) / 1000);
+    snprintf(value, sizeof value, "%ld", secs);
+    mock_add_header(req, "Retry-After", value);
+    snprintf(value, sizeof value, "%.0f", f->retry_after_ms);
+    mock_add_header(req, "retry-after-ms", value);
+    snprintf(value, sizeof value, "%ld", f->rate_limit_limit);
+    mock_add_header(req, "x-ratelimit-limit-requests", value);
+    snprintf(value, sizeof value, "%ld", f->rate_limit_remaining);
+    mock_add_header(req, "x-ratelimit-remaining-requests", value);
+    snprintf(value, sizeof value, "%.3fs", f->retry_after_ms / 1000);
+    mock_add_header(req, "x-ratelimit-reset-requests", value);
+}
+
+static void reply_fault_status(struct mock_request *req, const struct mock_fault *f)
+{
+    if (f->body) {
+        mock_reply(req, f->status, NULL, f->body, f->body_len);
+    } else if (req->svc->kind == MOCK_LLM) {
+        mock_reply_openai_error(req, f->status, NULL, NULL, NULL,
+                                f->status >= 500 ? "The server had an error while processing "
+                                                   "your request (itest-mock fault %llu)."
+                                                 : "Request rejected (itest-mock fault %llu).",
+                                (unsigned long long)f->id);
+    } else {
+        mock_reply_error(req, f->status, f->status >= 500 ? "internal_error" : "injected_fault",
+                         "itest-mock fault %llu answered %d", (unsigned long long)f->id, f->status);
+    }
+    bool typed = false;
+    for (size_t i = 0; i < f->n_headers; i++) {
+        typed = typed || strcasecmp(f->headers[i].name, "Content-Type") == 0;
+        mock_add_header(req, f->headers[i].name, f->headers[i].value);
+    }
+    if (f->body && !typed)
+        mock_add_header(req, "Content-Type", "text/plain");
+}
+
+static void send_raw(struct MHD_Connection *conn, const void *data, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        (void)!send(ci->connect_fd, data, len, MSG_NOSIGNAL);
+}
+
+/* Carries out a connection-level fault; the caller returns MHD_NO so MHD closes the socket. */
+static void break_connection(struct mock_request *req, enum mock_fault_kind kind)
+{
+    static const char garbage[] = "lskdu018973t09sylgasjkfg1][]'./.sdlv";
+    switch (kind) {
+    case MOCK_FAULT_MALFORMED_RESPONSE_CHUNK: {
+        static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        char buf[sizeof head + sizeof garbage];
+        memcpy(buf, head, sizeof head - 1);
+        memcpy(buf + sizeof head - 1, garbage, sizeof garbage - 1);
+        send_raw(req->conn, buf, sizeof head + sizeof garbage - 2);
+        break;
+    }
+    case MOCK_FAULT_RANDOM_DATA_THEN_CLOSE: {
+        unsigned char buf[64];
+        memcpy(buf, garbage, 32);
+        for (size_t i = 32; i < sizeof buf; i++)
+            buf[i] = (unsigned char)(mock_random() * 256);
+        send_raw(req->conn, buf, sizeof buf);
+        break;
+    }
+    case MOCK_FAULT_CONNECTION_RESET_BY_PEER: {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci) {
+            struct linger lg = {1, 0}; /* close() sends RST instead of FIN */
+            setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- request life cycle ---- */
+
+static void route(struct mock_service *svc, struct mock_request *req)
+{
+    if (strcmp(req->path, "/health") == 0 && strcmp(req->method, "GET") == 0) {
+        return; /* answered from svc->health in finish() */
+    }
+    if (strcmp(req->path, "/metrics") == 0 && strcmp(req->method, "GET") == 0) {
+        size_t len = 0;
+        char *text = mock_metrics_render(svc->metrics, svc->name, &len);
+        char *extra = svc->routes->metrics ? svc->routes->metrics(svc) : NULL;
+        size_t extra_len = extra ? strlen(extra) : 0;
+        char *all = malloc(len + extra_len + 1);
+        if (all) {
+            memcpy(all, text, len);
+            if (extra)
+                memcpy(all + len, extra, extra_len);
+            mock_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", all, len + extra_len);
+        }
+        free(all);
+        free(text);
+        free(extra);
+        return;
+    }
+    svc->routes->handle(svc, req);
+}
+
+static void record(struct mock_service *svc, struct mock_request *req, int status)
+{
+    if (req->journaled)
+        return;
+    req->journaled = true;
+    double seconds = (double)(mock_now_ns() - req->start_ns) / 1e9;
+    mock_metrics_record(svc->metrics, req->method, status, seconds);
+    struct mock_journal_entry e;
+    e.wall_ns = mock_wall_ns();
+    snprintf(e.method, sizeof e.method, "%s", req->method);
+    snprintf(e.path, sizeof e.path, "%s", req->path);
+    memcpy(e.scope, req->scope, sizeof e.scope);
+    e.status = status;
+    e.fault[0] = '\0';
+    e.fault_id = 0;
+    if (req->fault) {
+        mock_fault_describe(req->fault, e.fault, sizeof e.fault);
+        e.fault_id = req->fault->id;
+    }
+    e.delay_ms = req->delay_ms;
+    e.duration_ms = seconds * 1e3;
+    e.body_size = req->body.total;
+    e.body_len = 0;
+    if (req->body.data) {
+        size_t n =
+            req->body.len < MOCK_JOURNAL_BODY_BYTES ? req->body.len : MOCK_JOURNAL_BODY_BYTES;
+        memcpy(e.body, req->body.data, n);
+        e.body_len = (uint16_t)n;
+    }
+    mock_journal_add(svc->journal, &e);
+    if (svc->opts->log) {
+        mock_log(svc->opts, "%s %s %s scope=%s -> %d %.3fms%s%s", svc->name, req->method, req->path,
+                 req->scope[0] ? req->scope : "-", status, seconds * 1e3,
+                 e.fault[0] ? " fault=" : "", e.fault);
+        if (req->fault)
+            mock_log(svc->opts, "%s fault %llu obeyed: %s on %s %s scope=%s", svc->name,
+                     (unsigned long long)req->fault->id, e.fault, req->method, req->path,
+                     req->scope[0] ? req->scope : "-");
+    }
+}
+
+static struct MHD_Response *build_response(struct mock_request *req)
+{
+    struct MHD_Response *resp = req->custom;
+    req->custom = NULL;
+    const struct mock_fault *f = req->fault;
+    if (!resp && f && f->dribble_chunks) {
+        struct mock_paced *p = mock_paced_new(req->conn);
+        uint64_t now = mock_now_ns();
+        size_t chunks = (size_t)f->dribble_chunks;
+        if (chunks > req->out_len && req->out_len > 0)
+            chunks = req->out_len;
+        for (size_t i = 0; p && i < chunks; i++) {
+            size_t from = req->out_len * i / chunks, to = req->out_len * (i + 1) / chunks;
+            uint64_t at = now + (uint64_t)(f->dribble_total_ms * 1e6 * (double)i /
+                                           (double)(chunks > 1 ? chunks - 1 : 1));
+            mock_paced_add(p, req->out + from, to - from, at);
+        }
+        resp = p ? mock_paced_response(p) : NULL;
+    }
+    if (!resp) {
+        resp = MHD_create_response_from_buffer_with_free_callback(req->out_len, req->out, free);
+        if (resp)
+            req->out = NULL;
+    }
+    if (!resp)
+        return NULL;
+    for (size_t i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+    return resp;
+}
+
+static void resume_connection(void *conn)
+{
+    MHD_resume_connection(conn);
+}
+
+static enum MHD_Result finish(struct mock_service *svc, struct mock_request *req)
+{
+    bool admin = strncmp(req->path, "/__admin/", 9) == 0 || strcmp(req->path, "/__admin") == 0;
+    if (!req->decided) {
+        req->decided = true;
+        if (admin) {
+            mock_admin_handle(svc, req);
+        } else {
+            if (!req->answered) {
+                req->fault = mock_fault_set_match(svc->faults, req->method, req->path,
+                                                  req->scope[0] ? req->scope : NULL);
+                const struct mock_fault *f = req->fault;
+                if (f && f->rate_limit)
+                    reply_rate_limited(req, f);
+                else if (f && f->status)
+                    reply_fault_status(req, f);
+                else if (!f || f->kind == MOCK_FAULT_NONE)
+                    route(svc, req);
+                req->delay_ms += f ? mock_fault_delay_ms(f) : 0;
+            }
+            if (req->delay_ms > 0) {
+                MHD_suspend_connection(req->conn);
+                mock_timer_at(req->start_ns + (uint64_t)(req->delay_ms * 1e6), resume_connection,
+                              req->conn);
+                return MHD_YES;
+            }
+        }
+    }
+    if (!admin && req->fault && req->fault->kind != MOCK_FAULT_NONE) {
+        record(svc, req, 0);
+        break_connection(req, req->fault->kind);
+        return MHD_NO;
+    }
+    struct MHD_Response *resp;
+    int status;
+    if (!req->answered && strcmp(req->path, "/health") == 0) {
+        resp = svc->health;
+        status = 200;
+    } else {
+        if (!req->answered)
+            mock_reply_error(req, 500, "internal_error", "itest-mock: no answer for %s %s",
+                             req->method, req->path);
+        status = req->status;
+        resp = build_response(req);
+        if (!resp)
+            return MHD_NO;
+    }
+    if (!admin)
+        record(svc, req, status);
+    enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned)status, resp);
+    req->queued = true;
+    if (resp != svc->health)
+        MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct mock_service *svc = cls;
+    struct mock_request *req = *con_cls;
+    if (!req) {
+        /* First call: headers only. Answering now would be the slow path in MHD 0.9.75; the
+         * answer goes out on a later call. */
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        req->svc = svc;
+        req->conn = conn;
+        req->method = method;
+        req->start_ns = mock_now_ns();
+        req->path = strdup(url);
+        mock_body_init(&req->body);
+        req->body.limit = 8u << 20; /* JSON bodies; services raise it where they need to */
+        const char *scope = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Itest-Scope");
+        if (scope)
+            snprintf(req->scope, sizeof req->scope, "%s", scope);
+        *con_cls = req;
+        if (!req->path)
+            return MHD_NO;
+        if (strncmp(url, "/__admin", 8) != 0 && svc->routes->begin)
+            svc->routes->begin(svc, req);
+        if (req->answered) { /* refused on its headers: answer before the body is sent */
+            req->decided = true;
+            return finish(svc, req);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!req->queued)
+            mock_body_append(&req->body, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (req->queued)
+        return MHD_YES;
+    return finish(svc, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    struct mock_service *svc = cls;
+    struct mock_request *req = *con_cls;
+    if (!req)
+        return;
+    if (!req->journaled && req->decided && strncmp(req->path, "/__admin", 8) != 0)
+        record(svc, req, 0);
+    clear_answer(req);
+    mock_body_free(&req->body);
+    mock_fault_release(req->fault);
+    free(req->path);
+    free(req);
+    *con_cls = NULL;
+}
+
+static int resolve_bind(const char *bind, unsigned port, struct sockaddr_storage *addr,
+                        socklen_t *len)
+{
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(bind, NULL, &hints, &res);
+    if (rc != 0) {
+        fprintf(stderr, "itest-mock: --bind %s: not a numeric IPv4 or IPv6 address (%s)\n", bind,
+                gai_strerror(rc));
+        return -1;
+    }
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (addr->ss_family == AF_INET)
+        ((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
+    return 0;
+}
+
+int mock_service_start(struct mock_service *svc, enum mock_kind kind,
+                       const struct mock_options *opts, unsigned port)
+{
+    memset(svc, 0, sizeof *svc);
+    svc->kind = kind;
+    svc->name = kind_names[kind];
+    svc->routes = kind_routes[kind];
+    svc->opts = opts;
+    svc->faults = mock_fault_set_new();
+    svc->journal = mock_journal_new((size_t)opts->journal_size);
+    svc->metrics = mock_metrics_new();
+    if (!svc->faults || !svc->journal || !svc->metrics) {
+        fprintf(stderr, "itest-mock: %s: out of memory\n", svc->name);
+        return -1;
+    }
+    if (svc->routes->init && svc->routes->init(svc) != 0)
+        return -1;
+    char health[160];
+    int n =
+        snprintf(health, sizeof health, "{\"status\":\"ok\",\"service\":\"%s\",\"version\":\"%s\"}",
+                 svc->name, ITEST_VERSION);
+    svc->health = MHD_create_response_from_buffer((size_t)n, health, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(svc->health, "Content-Type", "application/json");
+
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    if (resolve_bind(opts->bind, port, &addr, &addr_len) != 0)
+        return -1;
+    /* TURBO: opportunistic I/O, and no graceful shutdown() before close(), so a
+     * CONNECTION_RESET_BY_PEER fault reaches the client as a reset, not as an end of stream */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    svc->daemon = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, svc, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)opts->threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, svc, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)10000, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    if (!svc->daemon) {
+        fprintf(stderr, "itest-mock: %s: cannot listen on %s port %u: %s\n", svc->name, opts->bind,
+                port, errno ? strerror(errno) : "libmicrohttpd refused to start");
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(svc->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_storage bound;
+    socklen_t bound_len = sizeof bound;
+    if (!info || getsockname(info->listen_fd, (struct sockaddr *)&bound, &bound_len) != 0) {
+        fprintf(stderr, "itest-mock: %s: cannot read the bound port\n", svc->name);
+        return -1;
+    }
+    svc->port = ntohs(bound.ss_family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port
+                                                 : ((struct sockaddr_in6 *)&bound)->sin6_port);
+    /* a wildcard bind is reached through loopback */
+    const char *host = opts->bind;
+    if (strcmp(host, "0.0.0.0") == 0)
+        host = "127.0.0.1";
+    else if (strcmp(host, "::") == 0)
+        host = "::1";
+    if (strchr(host, ':'))
+        snprintf(svc->url, sizeof svc->url, "http://[%s]:%u", host, svc->port);
+    else
+        snprintf(svc->url, sizeof svc->url, "http://%s:%u", host, svc->port);
+    return 0;
+}
+
+void mock_service_stop(struct mock_service *svc)
+{
+    if (svc->daemon)
+        MHD_stop_daemon(svc->daemon);
+    svc->daemon = NULL;
+    if (svc->routes && svc->routes->destroy)
+        svc->routes->destroy(svc);
+    if (svc->health)
+        MHD_destroy_response(svc->health);
+    svc->health = NULL;
+    mock_fault_set_free(svc->faults);
+    mock_journal_free(svc->journal);
+    mock_metrics_free(svc->metrics);
+    svc->faults = NULL;
+    svc->journal = NULL;
+    svc->metrics = NULL;
+}

@@ -1,0 +1,138 @@
+/* The HTTP core every mock service shares: one libmicrohttpd daemon per service, the request
+ * life cycle (headers, body, fault, handler, delay, response), /health, /metrics, the journal
+ * and the log. Services fill in a mock_routes table and answer through the mock_reply*()
+ * helpers. */
+#ifndef MOCK_SERVER_H
+#define MOCK_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <microhttpd.h>
+#include <cjson/cJSON.h>
+
+#include "body.h"
+#include "faults.h"
+#include "journal.h"
+#include "metrics.h"
+
+enum mock_kind { MOCK_TASK_REGISTRY, MOCK_REPO_POOL, MOCK_ARTIFACT_STORE, MOCK_LLM, MOCK_KINDS };
+
+struct mock_options {
+    const char *bind;    /* address to listen on */
+    unsigned port;       /* 0: ephemeral */
+    const char *api_key; /* LLM: Bearer key required when set */
+    long capacity;       /* repo pool slots */
+    uint64_t max_artifact_bytes;
+    const char *rules_path; /* LLM reply rules */
+    const char *data_dir;   /* where big bodies spill */
+    long journal_size;
+    long threads;
+    long max_records; /* task registry: tasks + events + artifact records */
+    double ttft_ms;   /* LLM streaming: time to first token */
+    double chunk_delay_ms;
+    const char *models; /* LLM: comma list */
+    FILE *log;
+};
+
+struct mock_service;
+struct mock_request;
+
+struct mock_routes {
+    /* Sets up service state; returns 0, or -1 after printing why. */
+    int (*init)(struct mock_service *svc);
+    void (*destroy)(struct mock_service *svc);
+    /* Forgets every task, slot, artifact (POST /__admin/reset). */
+    void (*reset)(struct mock_service *svc);
+    /* Headers are in, the body is not: set body limits, or answer at once (e.g. 413). */
+    void (*begin)(struct mock_service *svc, struct mock_request *req);
+    /* The whole request is in: answer it with a mock_reply*() call. */
+    void (*handle)(struct mock_service *svc, struct mock_request *req);
+    /* Extra lines for GET /metrics (malloc'd text), or NULL. */
+    char *(*metrics)(struct mock_service *svc);
+};
+
+struct mock_service {
+    enum mock_kind kind;
+    const char *name; /* "task-registry", ... */
+    const struct mock_routes *routes;
+    const struct mock_options *opts;
+    struct MHD_Daemon *daemon;
+    unsigned port;
+    char url[96];
+    struct mock_fault_set *faults;
+    struct mock_journal *journal;
+    struct mock_metrics *metrics;
+    struct MHD_Response *health; /* built once, queued for every GET /health */
+    void *state;                 /* the service's own */
+};
+
+struct mock_header {
+    char *name, *value;
+};
+
+struct mock_request {
+    struct mock_service *svc;
+    struct MHD_Connection *conn;
+    const char *method;
+    char *path;
+    char scope[128];
+    uint64_t start_ns;
+    struct mock_body body;
+    /* the answer */
+    int status;
+    char *out; /* in-memory body (malloc'd), unless custom is set */
+    size_t out_len;
+    struct mock_header headers[16];
+    size_t n_headers;
+    struct MHD_Response *custom; /* a ready response (files, streams) */
+    struct mock_fault *fault;    /* matched fault, one reference */
+    double delay_ms;
+    bool answered, decided, queued, journaled;
+};
+
+extern const struct mock_routes mock_task_registry_routes;
+extern const struct mock_routes mock_repo_pool_routes;
+extern const struct mock_routes mock_artifact_store_routes;
+extern const struct mock_routes mock_llm_routes;
+
+const char *mock_kind_name(enum mock_kind kind);
+/* "task-registry" -> kind; -1 when unknown. */
+int mock_kind_parse(const char *name);
+
+/* Starts the service's daemon on opts->bind and port (0: ephemeral). Returns 0 or -1 after
+ * printing why to stderr. */
+int mock_service_start(struct mock_service *svc, enum mock_kind kind,
+                       const struct mock_options *opts, unsigned port);
+void mock_service_stop(struct mock_service *svc);
+
+/* One line to the --log file, if any (thread-safe). */
+void mock_log(const struct mock_options *opts, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- for the services ---- */
+
+const char *mock_request_header(const struct mock_request *req, const char *name);
+const char *mock_query(const struct mock_request *req, const char *name);
+/* The body parsed as JSON, or NULL after answering 400 invalid_json with the position. */
+cJSON *mock_request_json(struct mock_request *req);
+
+/* Answers with a copy of body. */
+void mock_reply(struct mock_request *req, int status, const char *content_type, const void *body,
+                size_t len);
+/* Answers with json (consumed). */
+void mock_reply_json(struct mock_request *req, int status, cJSON *json);
+/* Answers with the service's error body: {"error": {"code", "message"}} on the platform
+ * services, OpenAI's {"error": {"message", "type", "param", "code"}} on the LLM. */
+void mock_reply_error(struct mock_request *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* OpenAI's error body with its type and param (param may be NULL). */
+void mock_reply_openai_error(struct mock_request *req, int status, const char *type,
+                             const char *code, const char *param, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Answers with a ready response (taken). */
+void mock_reply_custom(struct mock_request *req, int status, struct MHD_Response *resp);
+/* Adds a header to the answer (copied). */
+void mock_add_header(struct mock_request *req, const char *name, const char *value);
+
+#endif
