@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct piece {
     char *data;
@@ -61,8 +62,17 @@ static ssize_t read_piece(void *cls, uint64_t pos, char *buf, size_t max)
     struct mock_paced *p = cls;
     while (p->current < p->n && p->pieces[p->current].len == 0)
         p->current++; /* an empty piece would read as the end of the stream */
-    if (p->current >= p->n)
-        return p->cut ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+    if (p->current >= p->n) {
+        if (!p->cut)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        /* MHD (in TURBO mode) closes the socket on its next loop, which may be much later:
+         * end it now so the client sees the cut at once */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(p->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci)
+            shutdown(ci->connect_fd, SHUT_RDWR);
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
     struct piece *piece = &p->pieces[p->current];
     if (p->offset == 0 && piece->at_ns > mock_now_ns()) {
         MHD_suspend_connection(p->conn);

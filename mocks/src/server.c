@@ -303,11 +303,16 @@ static void break_connection(struct mock_request *req, enum mock_fault_kind kind
             struct linger lg = {1, 0}; /* close() sends RST instead of FIN */
             setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         }
-        break;
+        return;
     }
     default:
         break;
     }
+    /* end the connection now, not when MHD's loop next gets to it */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci)
+        shutdown(ci->connect_fd, SHUT_RDWR);
 }
 
 /* ---- request life cycle ---- */
