@@ -1,0 +1,81 @@
+/* The CTest fixture `mocks` and the fixtures library's services module: URLs from the state
+ * file, scoped faults, the journal, and skips against real targets. */
+#include "itest/check.h"
+#include "itest/http.h"
+#include "itest/json.h"
+#include "itest/services.h"
+#include "itest/suite.h"
+#include "shell.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void every_service_answers(void **state)
+{
+    for (int s = 0; s < ITEST_SERVICE_COUNT; s++) {
+        const char *base = itest_require_service((enum itest_service)s);
+        char url[512];
+        /* the LLM's base ends in /v1, as OpenAI base URLs do */
+        snprintf(url, sizeof url, "%s%s", base, s == ITEST_LLM ? "/models" : "/health");
+        struct itest_http_response r;
+        itest_http_json(&r, "GET", url, NULL);
+        itest_assert_http_status(&r, "GET", url, 200);
+        itest_http_response_free(&r);
+    }
+}
+
+static void scoped_fault_is_retried_and_journaled(void **state)
+{
+    itest_require_mock(ITEST_TASK_REGISTRY);
+    const char *base = itest_require_service(ITEST_TASK_REGISTRY);
+    itest_mock_fault(ITEST_TASK_REGISTRY, "{\"request\":{\"method\":\"GET\",\"urlPath\":\"/tasks\"},"
+                                          "\"response\":{\"status\":503,\"headers\":{\"Retry-After\":"
+                                          "\"0\"}},\"times\":1}");
+    char url[512];
+    snprintf(url, sizeof url, "%s/tasks", base);
+    struct itest_http_response r;
+    itest_http_json(&r, "GET", url, NULL); /* the helper sends this case's scope and retries */
+    itest_assert_http_status(&r, "GET", url, 200);
+    assert_int_equal(r.attempts, 2);
+    itest_http_response_free(&r);
+    assert_int_equal(itest_mock_request_count(ITEST_TASK_REGISTRY, "GET", "/tasks"), 2);
+    assert_int_equal(itest_mock_request_count(ITEST_TASK_REGISTRY, "POST", NULL), 0);
+    assert_int_equal(itest_mock_reset_scope(ITEST_TASK_REGISTRY), 0);
+    assert_int_equal(itest_mock_request_count(ITEST_TASK_REGISTRY, NULL, NULL), 0);
+}
+
+/* Run as a child by the case below, with TASK_REGISTRY_URL set; through CTest it checks the
+ * mock side. */
+static void fault_case_probe(void **state)
+{
+    const char *root = itest_require_mock(ITEST_TASK_REGISTRY);
+    assert_true(itest_service_is_mock(ITEST_TASK_REGISTRY));
+    assert_non_null(strstr(root, "http://127.0.0.1:"));
+}
+
+static void real_targets_skip_fault_cases_and_missing_mocks_fail(void **state)
+{
+    char *out;
+    int rc = shell_run(&out, 30,
+                       "TASK_REGISTRY_URL=http://127.0.0.1:9 '%s' --filter fault_case_probe",
+                       SELF_EXE);
+    assert_int_equal(rc, 77);
+    assert_contains(out, "TASK_REGISTRY_URL points at a real deployment");
+    free(out);
+    rc = shell_run(&out, 30, "ITEST_STATE_DIR=/nonexistent '%s' --filter every_service_answers",
+                   SELF_EXE);
+    assert_int_equal(rc, 1);
+    assert_contains(out, "TASK_REGISTRY_URL is unset and no embedded task-registry mock is "
+                         "running: /nonexistent/mocks.json");
+    free(out);
+}
+
+static const struct itest_case cases[] = {
+    ITEST_CASE(every_service_answers),
+    ITEST_CASE(scoped_fault_is_retried_and_journaled),
+    ITEST_CASE(fault_case_probe),
+    ITEST_CASE(real_targets_skip_fault_cases_and_missing_mocks_fail),
+};
+
+ITEST_SUITE_MAIN(cases)
