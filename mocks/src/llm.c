@@ -618,9 +618,16 @@ static void embeddings(struct mock_service *svc, struct mock_request *req)
                 cJSON_AddStringToObject(e, "embedding", b64 ? b64 : "");
                 free(b64);
             } else {
-                cJSON *values = cJSON_AddArrayToObject(e, "embedding");
-                for (long d = 0; d < dims; d++)
-                    cJSON_AddItemToArray(values, cJSON_CreateNumber((double)vec[d]));
+                /* "%.9g" is the shortest text that reads back as the same float32 */
+                char *values = malloc((size_t)dims * 18 + 3), *at = values;
+                if (values) {
+                    *at++ = '[';
+                    for (long d = 0; d < dims; d++)
+                        at += sprintf(at, "%s%.9g", d ? "," : "", (double)vec[d]);
+                    strcpy(at, "]");
+                    cJSON_AddRawToObject(e, "embedding", values);
+                    free(values);
+                }
             }
             cJSON_AddItemToArray(data, e);
         }

@@ -41,8 +41,7 @@ static void help_version_and_bad_flags(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = shell_run(&out, 10, "'%s' %s", MOCK_EXE, cases[i].args);
         if (rc != 2)
-            itest_fail("itest-mock %s exited %d, expected 2; it said: %s", cases[i].args, rc,
-                       out);
+            itest_fail("itest-mock %s exited %d, expected 2; it said: %s", cases[i].args, rc, out);
         assert_contains(out, cases[i].says);
         free(out);
     }
@@ -84,8 +83,8 @@ static void bad_files_and_busy_port_fail_to_start(void **state)
     struct mock m;
     mock_start(&m, (const char *[]){"--service", "repo-pool", NULL});
     const char *port = strrchr(m.url[POOL], ':') + 1;
-    rc = shell_run(&out, 10, "'%s' --service repo-pool --port %s --state-file %s/s.json",
-                   MOCK_EXE, port, dir);
+    rc = shell_run(&out, 10, "'%s' --service repo-pool --port %s --state-file %s/s.json", MOCK_EXE,
+                   port, dir);
     assert_int_equal(rc, 1);
     assert_contains(out, "cannot listen on 127.0.0.1 port");
     free(out);

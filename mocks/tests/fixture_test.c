@@ -29,9 +29,10 @@ static void scoped_fault_is_retried_and_journaled(void **state)
 {
     itest_require_mock(ITEST_TASK_REGISTRY);
     const char *base = itest_require_service(ITEST_TASK_REGISTRY);
-    itest_mock_fault(ITEST_TASK_REGISTRY, "{\"request\":{\"method\":\"GET\",\"urlPath\":\"/tasks\"},"
-                                          "\"response\":{\"status\":503,\"headers\":{\"Retry-After\":"
-                                          "\"0\"}},\"times\":1}");
+    itest_mock_fault(ITEST_TASK_REGISTRY,
+                     "{\"request\":{\"method\":\"GET\",\"urlPath\":\"/tasks\"},"
+                     "\"response\":{\"status\":503,\"headers\":{\"Retry-After\":"
+                     "\"0\"}},\"times\":1}");
     char url[512];
     snprintf(url, sizeof url, "%s/tasks", base);
     struct itest_http_response r;
@@ -57,9 +58,8 @@ static void fault_case_probe(void **state)
 static void real_targets_skip_fault_cases_and_missing_mocks_fail(void **state)
 {
     char *out;
-    int rc = shell_run(&out, 30,
-                       "TASK_REGISTRY_URL=http://127.0.0.1:9 '%s' --filter fault_case_probe",
-                       SELF_EXE);
+    int rc = shell_run(
+        &out, 30, "TASK_REGISTRY_URL=http://127.0.0.1:9 '%s' --filter fault_case_probe", SELF_EXE);
     assert_int_equal(rc, 77);
     assert_contains(out, "TASK_REGISTRY_URL points at a real deployment");
     free(out);
