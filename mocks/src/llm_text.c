@@ -25,8 +25,10 @@ size_t llm_token_end(const char *text, size_t pos)
         return i;
     if (!word_byte(t[i]))
         return i + 1;
+    /* a word of up to 6 bytes is one token; a longer one gives 4 bytes at a time (looking
+     * only 7 bytes ahead keeps long words linear) */
     size_t start = i;
-    while (word_byte(t[i]))
+    while (word_byte(t[i]) && i - start < 7)
         i++;
     if (i - start <= 6)
         return i;
