@@ -244,30 +244,13 @@ void mock_admin_handle(struct mock_service *svc, struct mock_request *req)
 
 int mock_admin_load_faults(struct mock_service *services, size_t n, const char *path)
 {
-    FILE *in = fopen(path, "rb");
-    if (!in) {
-        fprintf(stderr, "itest-mock: --faults %s: %s\n", path, strerror(errno));
+    size_t len = 0;
+    char err[512];
+    char *text = mock_read_file(path, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "itest-mock: --faults %s\n", err);
         return -1;
     }
-    char *text = NULL;
-    size_t size = 0, len = 0;
-    char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, in)) > 0) {
-        if (len + got + 1 > size) {
-            size = (len + got + 1) * 2;
-            char *t = realloc(text, size);
-            if (!t) {
-                free(text);
-                fclose(in);
-                return -1;
-            }
-            text = t;
-        }
-        memcpy(text + len, buf, got);
-        len += got;
-    }
-    fclose(in);
     const char *end = NULL;
     cJSON *root = text ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
     if (!root) {
@@ -302,10 +285,10 @@ int mock_admin_load_faults(struct mock_service *services, size_t n, const char *
         for (size_t i = 0; i < n; i++) {
             if (svc_name && strcmp(svc_name->valuestring, services[i].name) != 0)
                 continue;
-            char err[512];
-            struct mock_fault *f = mock_fault_parse(def, err, sizeof err);
+            char why[512];
+            struct mock_fault *f = mock_fault_parse(def, why, sizeof why);
             if (!f) {
-                fprintf(stderr, "itest-mock: --faults %s: fault [%d]: %s\n", path, index, err);
+                fprintf(stderr, "itest-mock: --faults %s: fault [%d]: %s\n", path, index, why);
                 rc = -1;
                 break;
             }

@@ -54,35 +54,6 @@ size_t llm_prefix_bytes(const char *text, size_t max_tokens)
     return pos;
 }
 
-static char *read_all(const char *path, char *err, size_t errlen)
-{
-    FILE *in = fopen(path, "rb");
-    if (!in) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0, got;
-    char buf[65536];
-    while ((got = fread(buf, 1, sizeof buf, in)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            char *t = realloc(text, cap);
-            if (!t)
-                break;
-            text = t;
-        }
-        memcpy(text + len, buf, got);
-        len += got;
-    }
-    fclose(in);
-    if (!text)
-        text = strdup("");
-    else
-        text[len] = '\0';
-    return text;
-}
-
 static int rule_error(char *err, size_t errlen, const char *path, int index, const char *what)
 {
     snprintf(err, errlen, "%s: rule [%d].%s", path, index, what);
@@ -163,11 +134,12 @@ static int parse_rule(struct llm_rule *r, const cJSON *def, const char *path, in
 int llm_rules_load(struct llm_rules *rules, const char *path, char *err, size_t errlen)
 {
     memset(rules, 0, sizeof *rules);
-    char *text = read_all(path, err, errlen);
+    size_t len;
+    char *text = mock_read_file(path, &len, err, errlen);
     if (!text)
         return -1;
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 0);
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
         size_t at = end ? (size_t)(end - text) : 0, line = 1, column = 1;
         for (size_t i = 0; i < at; i++) {

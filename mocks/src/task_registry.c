@@ -204,6 +204,21 @@ static cJSON *object_body(struct mock_request *req)
     return body;
 }
 
+/* Makes room for one more element in a growing array; false when memory is out. */
+static bool reserve(void *items_ptr, size_t *cap, size_t n, size_t size, size_t first)
+{
+    void **items = items_ptr;
+    if (n < *cap)
+        return true;
+    size_t want = *cap ? *cap * 2 : first;
+    void *grown = realloc(*items, want * size);
+    if (!grown)
+        return false;
+    *items = grown;
+    *cap = want;
+    return true;
+}
+
 static bool room(struct mock_service *svc, struct mock_request *req, struct registry *r)
 {
     if (r->records < svc->opts->max_records)
@@ -242,17 +257,11 @@ static void create_task(struct mock_service *svc, struct mock_request *req)
         free_task(t);
         return;
     }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct task **tasks = realloc(r->tasks, cap * sizeof *tasks);
-        if (!tasks) {
-            pthread_mutex_unlock(&r->lock);
-            free_task(t);
-            mock_reply_error(req, 507, "storage_full", "out of memory");
-            return;
-        }
-        r->tasks = tasks;
-        r->cap = cap;
+    if (!reserve(&r->tasks, &r->cap, r->n, sizeof *r->tasks, 1024)) {
+        pthread_mutex_unlock(&r->lock);
+        free_task(t);
+        mock_reply_error(req, 507, "storage_full", "out of memory");
+        return;
     }
     mock_id_format(t->id, sizeof t->id, r->base + r->n);
     r->tasks[r->n++] = t;
@@ -397,6 +406,16 @@ static void patch_status(struct mock_service *svc, struct mock_request *req, con
     mock_reply_json(req, 200, out);
 }
 
+/* Lock held: the task a POST adds to, or NULL after answering 404, 507 or out of memory. */
+static struct task *task_for_record(struct mock_service *svc, struct mock_request *req,
+                                    struct registry *r, const char *id)
+{
+    struct task *t = find_task(r, id);
+    if (!t)
+        mock_reply_error(req, 404, "not_found", "no task %s", id);
+    return t && room(svc, req, r) ? t : NULL;
+}
+
 static void add_event(struct mock_service *svc, struct mock_request *req, const char *id)
 {
     struct registry *r = svc->state;
@@ -410,20 +429,10 @@ static void add_event(struct mock_service *svc, struct mock_request *req, const 
         return;
     }
     pthread_mutex_lock(&r->lock);
-    struct task *t = find_task(r, id);
+    struct task *t = task_for_record(svc, req, r, id);
     cJSON *out = NULL;
-    if (!t) {
-        mock_reply_error(req, 404, "not_found", "no task %s", id);
-    } else if (room(svc, req, r)) {
-        if (t->n_events == t->cap_events) {
-            size_t cap = t->cap_events ? t->cap_events * 2 : 8;
-            struct event *events = realloc(t->events, cap * sizeof *events);
-            if (events) {
-                t->events = events;
-                t->cap_events = cap;
-            }
-        }
-        if (t->n_events < t->cap_events) {
+    if (t) {
+        if (reserve(&t->events, &t->cap_events, t->n_events, sizeof *t->events, 8)) {
             struct event *e = &t->events[t->n_events++];
             mock_id_format(e->id, sizeof e->id, r->next_event++);
             e->type = strdup(type);
@@ -488,20 +497,10 @@ static void add_record(struct mock_service *svc, struct mock_request *req, const
         return;
     }
     pthread_mutex_lock(&r->lock);
-    struct task *t = find_task(r, id);
+    struct task *t = task_for_record(svc, req, r, id);
     cJSON *out = NULL;
-    if (!t) {
-        mock_reply_error(req, 404, "not_found", "no task %s", id);
-    } else if (room(svc, req, r)) {
-        if (t->n_records == t->cap_records) {
-            size_t cap = t->cap_records ? t->cap_records * 2 : 4;
-            struct record *records = realloc(t->records, cap * sizeof *records);
-            if (records) {
-                t->records = records;
-                t->cap_records = cap;
-            }
-        }
-        if (t->n_records < t->cap_records) {
+    if (t) {
+        if (reserve(&t->records, &t->cap_records, t->n_records, sizeof *t->records, 4)) {
             struct record *a = &t->records[t->n_records++];
             a->key = strdup(key);
             memcpy(a->sha256, sha, 65);
