@@ -107,8 +107,27 @@ static int bad_value(const char *option, const char *value, const char *expected
     return 2;
 }
 
+/* Prints the services a state file lists, for the parent of --detach. */
+static void print_state(const char *path)
+{
+    size_t len;
+    char err[512];
+    char *text = mock_read_file(path, &len, err, sizeof err);
+    cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+    const cJSON *pid = cJSON_GetObjectItem(root, "pid");
+    const cJSON *svc;
+    cJSON_ArrayForEach(svc, cJSON_GetObjectItem(root, "services"))
+    {
+        printf("itest-mock: %s %s (pid %.0f)\n", svc->string,
+               cJSON_GetStringValue(cJSON_GetObjectItem(svc, "url")),
+               cJSON_IsNumber(pid) ? pid->valuedouble : 0);
+    }
+    cJSON_Delete(root);
+    free(text);
+}
+
 /* --detach: the parent returns once the child is ready, relaying what the child printed. */
-static int detach(int *ready_fd)
+static int detach(int *ready_fd, const char *state_file)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -161,6 +180,7 @@ static int detach(int *ready_fd)
         fprintf(stderr, "itest-mock: the background instance failed to start\n");
         return 1;
     }
+    print_state(state_file);
     return 0;
 }
 
@@ -373,7 +393,7 @@ int main(int argc, char **argv)
     int ready_fd = -1;
     if (do_detach) {
         fflush(stdout);
-        int rc = detach(&ready_fd);
+        int rc = detach(&ready_fd, state_file);
         if (rc >= 0)
             return rc;
     }

@@ -319,10 +319,11 @@ static void break_connection(struct mock_request *req, enum mock_fault_kind kind
 
 static void route(struct mock_service *svc, struct mock_request *req)
 {
-    if (strcmp(req->path, "/health") == 0 && strcmp(req->method, "GET") == 0) {
+    bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    if (strcmp(req->path, "/health") == 0 && get) {
         return; /* answered from svc->health in finish() */
     }
-    if (strcmp(req->path, "/metrics") == 0 && strcmp(req->method, "GET") == 0) {
+    if (strcmp(req->path, "/metrics") == 0 && get) {
         size_t len = 0;
         char *text = mock_metrics_render(svc->metrics, svc->name, &len);
         char *extra = svc->routes->metrics ? svc->routes->metrics(svc) : NULL;

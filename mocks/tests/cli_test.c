@@ -116,8 +116,8 @@ static void ready_fast_and_stops_cleanly_on_signals(void **state)
                       seconds_since(&t0) * 1e3);
         for (int s = 0; s < 4; s++) {
             struct itest_http_response r;
-            mt_send(&r, "GET", mt_url(m.url[s], "/health"), NULL, NULL);
-            itest_assert_http_status(&r, "GET", m.url[s], 200);
+            mt_send(&r, s % 2 ? "HEAD" : "GET", mt_url(m.url[s], "/health"), NULL, NULL);
+            itest_assert_http_status(&r, s % 2 ? "HEAD" : "GET", m.url[s], 200);
             itest_http_response_free(&r);
         }
         /* a delayed request in flight must not stop the shutdown */
@@ -181,6 +181,7 @@ static void detach_stop_and_replace(void **state)
     int rc = shell_run(&out, 20, "'%s' --detach --state-file %s/m.json --data-dir %s", MOCK_EXE,
                        dir, dir);
     assert_int_equal(rc, 0);
+    assert_contains(out, "itest-mock: task-registry http://127.0.0.1:");
     free(out);
     char path[128];
     snprintf(path, sizeof path, "%s/m.json", dir);
