@@ -59,7 +59,6 @@ char *mock_metrics_render(struct mock_metrics *m, const char *service, size_t *l
     fprintf(out, "# HELP itest_mock_requests_total Requests answered, by method and status "
                  "(status 0: connection closed by a fault).\n"
                  "# TYPE itest_mock_requests_total counter\n");
-    unsigned long long total = 0;
     for (size_t i = 0; i < N_METHODS; i++) {
         for (int s = 0; s < N_STATUS; s++) {
             unsigned long long n = atomic_load_explicit(&m->count[i][s], memory_order_relaxed);
@@ -68,7 +67,6 @@ char *mock_metrics_render(struct mock_metrics *m, const char *service, size_t *l
                         "itest_mock_requests_total{service=\"%s\",method=\"%s\",status=\"%d\"} "
                         "%llu\n",
                         service, methods[i], s, n);
-                total += n;
             }
         }
     }
@@ -90,7 +88,6 @@ char *mock_metrics_render(struct mock_metrics *m, const char *service, size_t *l
             (double)atomic_load(&m->sum_us) / 1e6);
     fprintf(out, "itest_mock_request_duration_seconds_count{service=\"%s\"} %llu\n", service,
             cumulative);
-    (void)total;
     fclose(out);
     *len = size;
     return text;

@@ -270,6 +270,19 @@ static void methods_and_storage_limit(void **state)
     mt_assert_error(err, "storage_full");
     cJSON_Delete(err);
     itest_http_response_free(&r);
+    /* Prometheus text counts what happened */
+    mt_send(&r, "GET", mt_url(m.url[TR], "/metrics"), NULL, NULL);
+    itest_assert_http_status(&r, "GET", "/metrics", 200);
+    const char *want[] = {
+        "itest_mock_requests_total{service=\"task-registry\",method=\"POST\",status=\"201\"} 3",
+        "itest_mock_requests_total{service=\"task-registry\",method=\"POST\",status=\"507\"} 1",
+        "itest_mock_requests_total{service=\"task-registry\",method=\"DELETE\",status=\"405\"} 1",
+        "itest_mock_request_duration_seconds_count{service=\"task-registry\"} 5",
+        "itest_mock_records 3"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(r.body, want[i]))
+            itest_fail("/metrics lacks \"%s\":\n%s", want[i], r.body);
+    itest_http_response_free(&r);
     /* reset forgets everything, and ids from before stay unknown */
     cJSON_Delete(mt_expect(&r, "POST", mt_url(m.url[TR], "/__admin/reset"), NULL, 200));
     itest_http_response_free(&r);
