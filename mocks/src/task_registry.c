@@ -219,6 +219,16 @@ static bool reserve(void *items_ptr, size_t *cap, size_t n, size_t size, size_t 
     return true;
 }
 
+/* reserve(), answering 507 when memory is out. */
+static bool reserve_or_refuse(struct mock_request *req, void *items_ptr, size_t *cap, size_t n,
+                              size_t size, size_t first)
+{
+    if (reserve(items_ptr, cap, n, size, first))
+        return true;
+    mock_reply_error(req, 507, "storage_full", "out of memory");
+    return false;
+}
+
 static bool room(struct mock_service *svc, struct mock_request *req, struct registry *r)
 {
     if (r->records < svc->opts->max_records)
@@ -257,10 +267,9 @@ static void create_task(struct mock_service *svc, struct mock_request *req)
         free_task(t);
         return;
     }
-    if (!reserve(&r->tasks, &r->cap, r->n, sizeof *r->tasks, 1024)) {
+    if (!reserve_or_refuse(req, &r->tasks, &r->cap, r->n, sizeof *r->tasks, 1024)) {
         pthread_mutex_unlock(&r->lock);
         free_task(t);
-        mock_reply_error(req, 507, "storage_full", "out of memory");
         return;
     }
     mock_id_format(t->id, sizeof t->id, r->base + r->n);
@@ -431,18 +440,15 @@ static void add_event(struct mock_service *svc, struct mock_request *req, const 
     pthread_mutex_lock(&r->lock);
     struct task *t = task_for_record(svc, req, r, id);
     cJSON *out = NULL;
-    if (t) {
-        if (reserve(&t->events, &t->cap_events, t->n_events, sizeof *t->events, 8)) {
-            struct event *e = &t->events[t->n_events++];
-            mock_id_format(e->id, sizeof e->id, r->next_event++);
-            e->type = strdup(type);
-            e->message = strdup(message);
-            e->at = mock_wall_ns();
-            r->records++;
-            out = event_json(t, e);
-        } else {
-            mock_reply_error(req, 507, "storage_full", "out of memory");
-        }
+    if (t &&
+        reserve_or_refuse(req, &t->events, &t->cap_events, t->n_events, sizeof *t->events, 8)) {
+        struct event *e = &t->events[t->n_events++];
+        mock_id_format(e->id, sizeof e->id, r->next_event++);
+        e->type = strdup(type);
+        e->message = strdup(message);
+        e->at = mock_wall_ns();
+        r->records++;
+        out = event_json(t, e);
     }
     pthread_mutex_unlock(&r->lock);
     cJSON_Delete(body);
@@ -499,19 +505,16 @@ static void add_record(struct mock_service *svc, struct mock_request *req, const
     pthread_mutex_lock(&r->lock);
     struct task *t = task_for_record(svc, req, r, id);
     cJSON *out = NULL;
-    if (t) {
-        if (reserve(&t->records, &t->cap_records, t->n_records, sizeof *t->records, 4)) {
-            struct record *a = &t->records[t->n_records++];
-            a->key = strdup(key);
-            memcpy(a->sha256, sha, 65);
-            a->size = size;
-            a->at = mock_wall_ns();
-            t->updated = a->at;
-            r->records++;
-            out = record_json(t, a);
-        } else {
-            mock_reply_error(req, 507, "storage_full", "out of memory");
-        }
+    if (t &&
+        reserve_or_refuse(req, &t->records, &t->cap_records, t->n_records, sizeof *t->records, 4)) {
+        struct record *a = &t->records[t->n_records++];
+        a->key = strdup(key);
+        memcpy(a->sha256, sha, 65);
+        a->size = size;
+        a->at = mock_wall_ns();
+        t->updated = a->at;
+        r->records++;
+        out = record_json(t, a);
     }
     pthread_mutex_unlock(&r->lock);
     cJSON_Delete(body);

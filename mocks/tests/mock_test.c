@@ -1,4 +1,5 @@
 #include "mock_test.h"
+#include "shell.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -22,25 +23,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return NULL;
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        fwrite(buf, 1, n, out);
-    fclose(in);
-    fclose(out);
-    if (len)
-        *len = size;
-    return text;
 }
 
 void mock_start(struct mock *m, const char *const *args)
@@ -81,7 +63,7 @@ void mock_start(struct mock *m, const char *const *args)
     while (stat(m->state, &st) != 0) {
         int status;
         if (waitpid(m->pid, &status, WNOHANG) == m->pid || now_s() > deadline) {
-            char *said = slurp(out_path, NULL);
+            char *said = read_file(out_path);
             if (now_s() > deadline)
                 kill(m->pid, SIGKILL);
             m->pid = 0;
@@ -90,9 +72,10 @@ void mock_start(struct mock *m, const char *const *args)
         }
         nanosleep(&(struct timespec){0, 2000000}, NULL);
     }
-    size_t len;
-    char *text = slurp(m->state, &len);
-    cJSON *root = itest_json_parse_or_fail(text, len, m->state);
+    char *text = read_file(m->state);
+    if (!text)
+        itest_fail("cannot read %s", m->state);
+    cJSON *root = itest_json_parse_or_fail(text, strlen(text), m->state);
     free(text);
     for (int s = 0; s < 4; s++) {
         char path[64];
@@ -131,7 +114,7 @@ long mock_peak_rss_kib(const struct mock *m)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/status", (int)m->pid);
-    char *text = slurp(path, NULL);
+    char *text = read_file(path);
     const char *hwm = text ? strstr(text, "VmHWM:") : NULL;
     long kib = hwm ? strtol(hwm + 6, NULL, 10) : -1;
     free(text);
