@@ -1,9 +1,9 @@
 #include "instance.h"
 #include "util.h"
+#include "itest/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,86 +31,18 @@ int mock_instance_write(const char *path, const struct mock_service *services, s
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
-    char *tmp;
-    if (!text || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
-        free(text);
+    if (!text) {
         fprintf(stderr, "itest-mock: out of memory\n");
         return -1;
     }
-    FILE *out = fopen(tmp, "w");
-    int rc = -1;
-    if (!out) {
-        fprintf(stderr, "itest-mock: --state-file %s: cannot create %s: %s\n", path, tmp,
-                strerror(errno));
-    } else {
-        bool ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF && fflush(out) == 0;
-        ok = fclose(out) == 0 && ok;
-        if (!ok || rename(tmp, path) != 0) {
-            fprintf(stderr, "itest-mock: --state-file %s: %s\n", path, strerror(errno));
-            unlink(tmp);
-        } else {
-            rc = 0;
-        }
+    char err[4400];
+    int rc = 0;
+    if (itest_write_file_atomic(path, text, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-mock: --state-file %s\n", err);
+        rc = -1;
     }
-    free(tmp);
     free(text);
     return rc;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-void mock_remove_tree(const char *dir)
-{
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* True when pid runs an itest-mock binary (a recycled pid must not be killed). */
-static bool is_mock(pid_t pid)
-{
-    char path[64], cmd[4096];
-    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return false;
-    size_t n = fread(cmd, 1, sizeof cmd - 1, in);
-    fclose(in);
-    cmd[n] = '\0'; /* argv[0] only: it ends at the first NUL */
-    const char *base = strrchr(cmd, '/');
-    return strstr(base ? base + 1 : cmd, "itest-mock") != NULL;
-}
-
-static bool alive(pid_t pid)
-{
-    if (kill(pid, 0) != 0)
-        return false;
-    /* a zombie child of ours counts as gone */
-    char path[64], state = '?';
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *in = fopen(path, "r");
-    if (in) {
-        if (fscanf(in, "%*d (%*[^)]) %c", &state) != 1)
-            state = '?';
-        fclose(in);
-    }
-    return state != 'Z';
-}
-
-static bool wait_gone(pid_t pid, double timeout_s)
-{
-    uint64_t deadline = mock_now_ns() + (uint64_t)(timeout_s * 1e9);
-    while (alive(pid)) {
-        if (mock_now_ns() > deadline)
-            return false;
-        nanosleep(&(struct timespec){0, 5000000}, NULL);
-    }
-    return true;
 }
 
 int mock_instance_stop(const char *path, double timeout_s, int quiet)
@@ -143,14 +75,14 @@ int mock_instance_stop(const char *path, double timeout_s, int quiet)
     }
     pid_t pid = (pid_t)pid_item->valuedouble;
     int rc = 0;
-    if (alive(pid) && is_mock(pid)) {
+    if (itest_process_alive(pid) && itest_process_cmdline_has(pid, "itest-mock")) {
         kill(pid, SIGTERM);
-        if (!wait_gone(pid, timeout_s)) {
+        if (!itest_process_wait_gone(pid, timeout_s)) {
             fprintf(stderr,
                     "itest-mock: pid %d did not stop within %.0f s of SIGTERM; killing it\n",
                     (int)pid, timeout_s);
             kill(pid, SIGKILL);
-            wait_gone(pid, 5);
+            itest_process_wait_gone(pid, 5);
         }
         if (!quiet)
             printf("itest-mock: stopped pid %d (%s)\n", (int)pid, path);
@@ -160,7 +92,7 @@ int mock_instance_stop(const char *path, double timeout_s, int quiet)
                path);
     }
     if (data_dir && strstr(data_dir, "itest-mock-"))
-        mock_remove_tree(data_dir);
+        itest_remove_tree(data_dir);
     cJSON_Delete(root);
     unlink(path);
     return rc;

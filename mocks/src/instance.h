@@ -17,7 +17,4 @@ int mock_instance_write(const char *path, const struct mock_service *services, s
  * stop (no file, or its process is gone or is not itest-mock), -1 on error. */
 int mock_instance_stop(const char *path, double timeout_s, int quiet);
 
-/* Removes a directory tree (the spill directory). */
-void mock_remove_tree(const char *dir);
-
 #endif

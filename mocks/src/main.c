@@ -2,6 +2,7 @@
  * Store, an OpenAI-compatible LLM), each on its own port, with an admin API under /__admin/. */
 #include "admin.h"
 #include "instance.h"
+#include "itest/process.h"
 #include "server.h"
 #include "timer.h"
 #include "util.h"
@@ -495,7 +496,7 @@ int main(int argc, char **argv)
             cJSON_Delete(root);
         }
     }
-    mock_remove_tree(data_dir);
+    itest_remove_tree(data_dir);
     free(data_dir);
     if (o.log)
         fclose(o.log);
