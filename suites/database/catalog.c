@@ -93,8 +93,7 @@ int catalog_read(struct catalog *out, PGconn *conn, const char *schema, const ch
         size_t w = 0;
         array[w++] = '{';
         for (int i = 0; i < n_tables; i++)
-            w += (size_t)snprintf(array + w, sizeof array - w, "%s\"%s\"", i ? "," : "",
-                                  tables[i]);
+            w += (size_t)snprintf(array + w, sizeof array - w, "%s\"%s\"", i ? "," : "", tables[i]);
         snprintf(array + w, sizeof array - w, "}");
     }
     const char *params[] = {schema, tables ? array : NULL};
@@ -181,14 +180,13 @@ static bool expected_table(const struct catalog *expected, const char *name)
 
 /* A fact of the same kind, table and value under another name: a renamed constraint or index,
  * reported as a note rather than a difference. */
-static const struct catalog_fact *renamed(const struct catalog *other,
-                                          const struct catalog *names_from,
-                                          const struct catalog_fact *f)
+static const struct catalog_fact *
+renamed(const struct catalog *other, const struct catalog *names_from, const struct catalog_fact *f)
 {
     for (size_t i = 0; i < other->n; i++) {
         const struct catalog_fact *g = &other->facts[i];
-        if (g->kind == f->kind && same_table(g->name, f->name) &&
-            strcmp(g->value, f->value) == 0 && !find(names_from, g->kind, g->name))
+        if (g->kind == f->kind && same_table(g->name, f->name) && strcmp(g->value, f->value) == 0 &&
+            !find(names_from, g->kind, g->name))
             return g;
     }
     return NULL;
@@ -213,8 +211,8 @@ size_t catalog_diff(char **report, const struct catalog *expected, const struct 
         } else if (!f && kind != CATALOG_DEFAULT) { /* a missing column says it once */
             const struct catalog_fact *g = may_rename ? renamed(found, expected, e) : NULL;
             if (g) {
-                append(report, "note: %s%s is named %s in the target (same definition)",
-                       what[kind], e->name, g->name);
+                append(report, "note: %s%s is named %s in the target (same definition)", what[kind],
+                       e->name, g->name);
                 continue;
             }
             append(report, "%s%s: missing (expected %s)", what[kind], e->name, e->value);

@@ -7,8 +7,14 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-enum catalog_kind { CATALOG_TABLE, CATALOG_COLUMN, CATALOG_DEFAULT, CATALOG_CONSTRAINT,
-                    CATALOG_INDEX, CATALOG_KINDS };
+enum catalog_kind {
+    CATALOG_TABLE,
+    CATALOG_COLUMN,
+    CATALOG_DEFAULT,
+    CATALOG_CONSTRAINT,
+    CATALOG_INDEX,
+    CATALOG_KINDS
+};
 
 struct catalog_fact {
     enum catalog_kind kind;

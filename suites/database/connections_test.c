@@ -147,12 +147,10 @@ void connections_unanswered_port_times_out(void **state)
         PQfinish(c);
     itest_check(c == NULL, "a port that never answers gave a connection");
     itest_check(took >= 1.4 && took < 2.5,
-                "a 1.5 s connect timeout should end the attempt after 1.5 s, it took %.3f s",
-                took);
+                "a 1.5 s connect timeout should end the attempt after 1.5 s, it took %.3f s", took);
     itest_check(strstr(err, "timed out after 1.5 s") != NULL,
                 "the message should say the attempt timed out after 1.5 s: %s", err);
-    itest_check(strstr(err, "marker-pg-secret") == NULL, "the message shows the password: %s",
-                err);
+    itest_check(strstr(err, "marker-pg-secret") == NULL, "the message shows the password: %s", err);
     printf("gave up after %.3f s: %s\n", took, err);
     itest_measure("timeout_s", took);
 }

@@ -11,7 +11,10 @@
 
 #define T1 "'00000000-0000-4000-8000-000000000001'"
 #define NO_TASK "'00000000-0000-4000-8000-0000000000ff'"
-#define SHA "'" "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" "'"
+#define SHA                                                                                        \
+    "'"                                                                                            \
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"                             \
+    "'"
 
 struct bad_row {
     const char *table;

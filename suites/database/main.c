@@ -7,9 +7,14 @@
  * while every slot is held the pooler cannot open a server connection. */
 #define CONNECTION_LIMIT "pg_connection_limit"
 
-#define DB_CASE(fn_) {.name = #fn_, .fn = fn_, .teardown = db_teardown}
+#define DB_CASE(fn_)                                                                               \
+    {                                                                                              \
+        .name = #fn_, .fn = fn_, .teardown = db_teardown                                           \
+    }
 #define DB_CASE_LOCKED(fn_)                                                                        \
-    {.name = #fn_, .fn = fn_, .teardown = db_teardown, .resource_lock = CONNECTION_LIMIT}
+    {                                                                                              \
+        .name = #fn_, .fn = fn_, .teardown = db_teardown, .resource_lock = CONNECTION_LIMIT        \
+    }
 
 static const struct itest_case cases[] = {
     DB_CASE(schema_tables_match),

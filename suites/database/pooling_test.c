@@ -67,10 +67,10 @@ static void *run_client(void *arg)
     for (int i = 0; conn && i < ROUNDS; i++) {
         PGresult *r = NULL;
         if (itest_pg_try(NULL, NULL, c->error, sizeof c->error, conn, "BEGIN", NULL, 0) != 0 ||
-            itest_pg_try(&r, NULL, c->error, sizeof c->error, conn, "SELECT pg_backend_pid()",
-                         NULL, 0) != 0 ||
-            itest_pg_try(NULL, NULL, c->error, sizeof c->error, conn, "SELECT pg_sleep(0.02)",
-                         NULL, 0) != 0 ||
+            itest_pg_try(&r, NULL, c->error, sizeof c->error, conn, "SELECT pg_backend_pid()", NULL,
+                         0) != 0 ||
+            itest_pg_try(NULL, NULL, c->error, sizeof c->error, conn, "SELECT pg_sleep(0.02)", NULL,
+                         0) != 0 ||
             itest_pg_try(NULL, NULL, c->error, sizeof c->error, conn, "COMMIT", NULL, 0) != 0) {
             PQclear(r);
             break;
@@ -180,7 +180,7 @@ void pooling_advisory_lock_stays_with_server_connection(void **state)
     itest_pg_run(pooled, "SELECT pg_advisory_xact_lock($1::bigint)", key);
     got = itest_pg_value(direct, "SELECT pg_try_advisory_xact_lock($1::bigint)::text", key);
     itest_check(strcmp(got, "false") == 0, "pg_advisory_xact_lock held inside a pooled transaction "
-                                       "did not keep a direct session out");
+                                           "did not keep a direct session out");
     free(got);
     itest_pg_run(pooled, "COMMIT");
     got = itest_pg_value(direct, "SELECT pg_try_advisory_xact_lock($1::bigint)::text", key);

@@ -48,8 +48,8 @@ static void compare(void **state, const enum catalog_kind *kinds, int n_kinds, c
     catalog_free(&expected);
     catalog_free(&found);
     /* (report leaks when the case fails: cmocka unwinds past the free) */
-    itest_check(differences == 0, "schema %s differs from fixtures/sql in %zu %s:\n%s",
-                db->target, differences, what, report);
+    itest_check(differences == 0, "schema %s differs from fixtures/sql in %zu %s:\n%s", db->target,
+                differences, what, report);
     printf("%zu %s of schema %s match fixtures/sql\n%s", checked, what, db->target,
            report ? report : "");
     free(report);
@@ -114,8 +114,8 @@ void schema_migrations_recorded(void **state)
     }
     int n = PQntuples(r);
     PQclear(r);
-    itest_check(w == 0, "schema %s does not record the migrations of fixtures/sql:\n%s",
-                db->target, problems);
+    itest_check(w == 0, "schema %s does not record the migrations of fixtures/sql:\n%s", db->target,
+                problems);
     printf("all %d migrations are recorded in %s.schema_migrations with their checksums\n", n,
            db->target);
 }
