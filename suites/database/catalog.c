@@ -1,5 +1,6 @@
 /* Reading a schema's definitions from the system catalogs, and diffing two; see catalog.h. */
 #include "catalog.h"
+#include "itest/pg.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -67,20 +68,14 @@ static int by_kind_and_name(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* Runs one catalog statement; a failure is described in err. */
 static int run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out,
                char *err, size_t errlen)
 {
-    PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
-        if (out)
-            *out = r;
-        else
-            PQclear(r);
+    char why[1024];
+    if (itest_pg_try(out, NULL, why, sizeof why, conn, sql, params, n) == 0)
         return 0;
-    }
-    snprintf(err, errlen, "reading the catalog failed: %s", PQresultErrorMessage(r));
-    PQclear(r);
+    snprintf(err, errlen, "reading the catalog failed: %s", why);
     return -1;
 }
 
