@@ -4,6 +4,7 @@
 #include "database.h"
 
 #include "itest/check.h"
+#include "itest/config.h"
 #include "itest/measure.h"
 #include "itest/suite.h"
 
@@ -133,23 +134,31 @@ static int silent_listener(int *port)
 
 void connections_unanswered_port_times_out(void **state)
 {
+    /* The configured timeout bounds the wait; a long one is checked with 1.5 s instead. */
+    double configured = itest_config()->timeout_s, bound = configured <= 5 ? configured : 1.5;
+    if (bound != configured)
+        printf("INTEGRATION_TEST_TIMEOUT=%g s is long for this case: checking the bound with "
+               "%g s\n",
+               configured, bound);
     int port;
     int fd = silent_listener(&port);
-    char conninfo[256], err[2048];
+    char conninfo[256], err[2048], secs[32], expected[64];
     /* The password must not reach the message. */
     snprintf(conninfo, sizeof conninfo,
              "postgresql://itest:marker-pg-secret@127.0.0.1:%d/itest?sslmode=disable", port);
     double t0 = itest_now_s();
-    PGconn *c = itest_pg_open(conninfo, 1.5, NULL, err, sizeof err);
+    PGconn *c = itest_pg_open(conninfo, bound == configured ? 0 : bound, NULL, err, sizeof err);
     double took = itest_now_s() - t0;
     close(fd);
     if (c)
         PQfinish(c);
     itest_check(c == NULL, "a port that never answers gave a connection");
-    itest_check(took >= 1.4 && took < 2.5,
-                "a 1.5 s connect timeout should end the attempt after 1.5 s, it took %.3f s", took);
-    itest_check(strstr(err, "timed out after 1.5 s") != NULL,
-                "the message should say the attempt timed out after 1.5 s: %s", err);
+    itest_check(took >= bound - 0.05 && took < bound + 1.0,
+                "a %g s connect timeout should end the attempt after %g s, it took %.3f s", bound,
+                bound, took);
+    itest_format_double(secs, bound);
+    snprintf(expected, sizeof expected, "timed out after %s s", secs);
+    itest_check(strstr(err, expected) != NULL, "the message should say \"%s\": %s", expected, err);
     itest_check(strstr(err, "marker-pg-secret") == NULL, "the message shows the password: %s", err);
     printf("gave up after %.3f s: %s\n", took, err);
     itest_measure("timeout_s", took);
