@@ -51,8 +51,8 @@ static int pg(char **out, const struct dirs *d, const char *args)
                      d->state);
 }
 
-/* A string member of a state file (malloc'd). */
-static char *state_string(const struct dirs *d, const char *file, const char *member)
+/* A state file the fixture wrote; fails the case when it is missing or not JSON. */
+static cJSON *read_state(const struct dirs *d, const char *file)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", d->state, file);
@@ -60,6 +60,13 @@ static char *state_string(const struct dirs *d, const char *file, const char *me
     itest_check(text != NULL, "%s is missing", path);
     cJSON *root = itest_json_parse_or_fail(text, strlen(text), path);
     free(text);
+    return root;
+}
+
+/* A string member of a state file (malloc'd; "" when missing). */
+static char *state_string(const struct dirs *d, const char *file, const char *member)
+{
+    cJSON *root = read_state(d, file);
     const char *v = NULL;
     itest_json_get_string(&v, root, member);
     char *copy = strdup(v ? v : "");
@@ -67,15 +74,10 @@ static char *state_string(const struct dirs *d, const char *file, const char *me
     return copy;
 }
 
-/* A member of a state file. */
+/* A whole-number member of a state file (-1 when missing). */
 static long state_number(const struct dirs *d, const char *file, const char *member)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", d->state, file);
-    char *text = read_file(path);
-    itest_check(text != NULL, "%s is missing", path);
-    cJSON *root = itest_json_parse_or_fail(text, strlen(text), path);
-    free(text);
+    cJSON *root = read_state(d, file);
     long long v = -1;
     itest_json_get_int(&v, root, member);
     cJSON_Delete(root);
