@@ -3,6 +3,7 @@
 #include "itest/check.h"
 #include "itest/http.h"
 #include "itest/json.h"
+#include "itest/llm.h"
 #include "itest/services.h"
 #include "itest/suite.h"
 #include "shell.h"
@@ -16,10 +17,13 @@ static void every_service_answers(void **state)
     for (int s = 0; s < ITEST_SERVICE_COUNT; s++) {
         const char *base = itest_require_service((enum itest_service)s);
         char url[512];
-        /* the LLM's base ends in /v1, as OpenAI base URLs do */
+        /* the LLM's base ends in /v1, as OpenAI base URLs do, and it wants the fixture's key */
         snprintf(url, sizeof url, "%s%s", base, s == ITEST_LLM ? "/models" : "/health");
         struct itest_http_response r;
-        itest_http_json(&r, "GET", url, NULL);
+        if (s == ITEST_LLM)
+            itest_llm_get(&r, "/models");
+        else
+            itest_http_json(&r, "GET", url, NULL);
         itest_assert_http_status(&r, "GET", url, 200);
         itest_http_response_free(&r);
     }

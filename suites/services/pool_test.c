@@ -1,0 +1,280 @@
+/* Repo Pool Manager: allocate and release, double release, exhaustion with Retry-After, TTL
+ * expiry, and many threads allocating at once. Every case here holds the lock repo_pool, since
+ * they fill or count the pool. */
+#include "cases.h"
+#include "svc.h"
+
+#include "itest/config.h"
+#include "itest/measure.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest number of free slots the cases that fill the pool will take. */
+#define MAX_FILL 256
+
+static bool listed(const char *slot_id)
+{
+    char url[SVC_URL_MAX];
+    svc_url(url, ITEST_REPO_POOL, "/slots");
+    cJSON *list = svc_call(NULL, "GET", url, NULL, 200);
+    bool found = false;
+    const cJSON *slot;
+    cJSON_ArrayForEach(slot, cJSON_GetObjectItem(list, "items"))
+    {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(slot, "slot_id"));
+        found = found || (id && strcmp(id, slot_id) == 0);
+    }
+    cJSON_Delete(list);
+    return found;
+}
+
+void pool_allocate_and_release(void **state)
+{
+    char repo[256], url[SVC_URL_MAX], body[512];
+    svc_unique(repo, sizeof repo, "repo");
+    long capacity, before, during, after;
+    svc_pool_usage(&capacity, &before);
+    svc_url(url, ITEST_REPO_POOL, "/slots");
+    snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": 60}", repo);
+    cJSON *slot = svc_call(NULL, "POST", url, body, 201);
+    const char *id = cJSON_GetStringValue(itest_json_require(slot, "slot_id"));
+    itest_check(id && *id, "the slot's slot_id is not a non-empty string");
+    itest_assert_json_string(slot, "repo", repo);
+    itest_assert_json_type(slot, "path", cJSON_String);
+    itest_assert_json_type(slot, "expires_at", cJSON_String);
+    char *slot_id = strdup(id);
+    svc_track_slot(slot_id);
+    cJSON_Delete(slot);
+    svc_pool_usage(&capacity, &during);
+    itest_check(during == before + 1, "in_use went from %ld to %ld after one allocation", before,
+                during);
+    itest_check(listed(slot_id), "GET /slots does not list the new slot %s", slot_id);
+    itest_check(svc_release(slot_id) == 204, "DELETE /slots/%s: expected 204", slot_id);
+    svc_pool_usage(&capacity, &after);
+    itest_check(after == before, "in_use is %ld after the release, %ld before the allocation",
+                after, before);
+    itest_check(!listed(slot_id), "GET /slots still lists the released slot %s", slot_id);
+    free(slot_id);
+}
+
+void pool_double_release_not_found(void **state)
+{
+    char repo[256];
+    svc_unique(repo, sizeof repo, "repo");
+    char *id = svc_allocate(repo, 60, NULL);
+    itest_check(id, "the pool is exhausted before the case began");
+    assert_int_equal(svc_release(id), 204);
+    char url[SVC_URL_MAX];
+    svc_url(url, ITEST_REPO_POOL, "/slots/%s", id);
+    svc_expect_error("DELETE", url, NULL, 404, "not_found");
+    svc_url(url, ITEST_REPO_POOL, "/slots/%s", "no-such-slot");
+    svc_expect_error("DELETE", url, NULL, 404, "not_found");
+    free(id);
+}
+
+/* Takes every free slot (the first with a 1 s TTL), checks the 503, then retries the way a
+ * client should, honouring Retry-After, and gets the slot that frees. */
+void pool_exhaustion_retry_after(void **state)
+{
+    long capacity, in_use;
+    svc_pool_usage(&capacity, &in_use);
+    long free_slots = capacity - in_use;
+    if (free_slots > MAX_FILL)
+        itest_skip("the pool has %ld free slots; this case fills at most %d", free_slots, MAX_FILL);
+    char repo[256];
+    svc_unique(repo, sizeof repo, "fill");
+    for (long i = 0; i < free_slots; i++) {
+        char *id = svc_allocate(repo, i == 0 ? 1 : 120, NULL);
+        itest_check(id, "503 after %ld of the %ld free slots", i, free_slots);
+        free(id);
+    }
+    double retry_after = -2;
+    char *none = svc_allocate(repo, 60, &retry_after);
+    itest_check(!none, "a slot was handed out past capacity %ld", capacity);
+    itest_check(retry_after >= 0,
+                "[HTTP 5xx] the 503 of an exhausted pool carries no usable Retry-After header");
+    itest_check(retry_after <= 2, "Retry-After is %.1f s, but a slot expires within 1 s",
+                retry_after);
+
+    char url[SVC_URL_MAX], body[512];
+    svc_url(url, ITEST_REPO_POOL, "/slots");
+    snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": 60}", repo);
+    int retries = itest_config()->retry_count > 3 ? itest_config()->retry_count : 3;
+    struct itest_http_request req = {.method = "POST",
+                                     .url = url,
+                                     .headers =
+                                         (const char *[]){"Content-Type: application/json", NULL},
+                                     .body = body,
+                                     .body_len = strlen(body),
+                                     .retries = retries};
+    struct itest_http_response r;
+    double start = itest_now_s();
+    itest_http_send(&r, &req);
+    double waited = itest_now_s() - start;
+    itest_assert_http_status(&r, "POST", url, 201);
+    itest_check(r.attempts >= 2, "the allocation succeeded at once; the pool was not exhausted");
+    itest_check(waited >= 0.5 * retry_after,
+                "the retry came after %.3f s, before the Retry-After of %.1f s", waited,
+                retry_after);
+    cJSON *slot = itest_json_parse_or_fail(r.body, r.body_len, "the slot after the retry");
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(slot, "slot_id"));
+    itest_check(id, "the slot after the retry has no slot_id");
+    svc_track_slot(id);
+    svc_release(id);
+    itest_measure("retry_wait_s", waited);
+    cJSON_Delete(slot);
+    itest_http_response_free(&r);
+}
+
+void pool_ttl_expiry(void **state)
+{
+    char repo[256];
+    svc_unique(repo, sizeof repo, "ttl");
+    long capacity, before, after;
+    svc_pool_usage(&capacity, &before);
+    char *id = svc_allocate(repo, 1, NULL);
+    itest_check(id, "the pool is exhausted before the case began");
+    itest_check(listed(id), "GET /slots does not list the new slot %s", id);
+    double start = itest_now_s(), gone_after = -1;
+    while (itest_now_s() - start < 5) {
+        if (!listed(id)) {
+            gone_after = itest_now_s() - start;
+            break;
+        }
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    itest_check(gone_after >= 0, "a slot with ttl_s 1 is still listed after 5 s");
+    itest_check(gone_after >= 0.8, "the slot vanished after %.3f s, before its 1 s TTL",
+                gone_after);
+    svc_pool_usage(&capacity, &after);
+    itest_check(after == before, "in_use is %ld after the expiry, %ld before", after, before);
+    char url[SVC_URL_MAX];
+    svc_url(url, ITEST_REPO_POOL, "/slots/%s", id);
+    svc_expect_error("DELETE", url, NULL, 404, "not_found");
+    itest_measure("expired_after_s", gone_after);
+    free(id);
+}
+
+struct grabber {
+    const char *repo;
+    char *ids[MAX_FILL];
+    int n;
+    char error[512];
+};
+
+/* A thread that allocates until the pool says 503; no assertions off the case's thread. */
+static void *grab(void *arg)
+{
+    struct grabber *g = arg;
+    char err[256];
+    const char *base = itest_service_url(ITEST_REPO_POOL, err, sizeof err);
+    char url[SVC_URL_MAX], body[512];
+    snprintf(url, sizeof url, "%s/slots", base);
+    snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": 120}", g->repo);
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    while (g->n < MAX_FILL) {
+        struct itest_http_request req = {.method = "POST",
+                                         .url = url,
+                                         .headers = headers,
+                                         .body = body,
+                                         .body_len = strlen(body),
+                                         .retries = 0};
+        struct itest_http_response r;
+        itest_http_send(&r, &req);
+        if (r.curl_code == CURLE_OK && r.status == 503) {
+            itest_http_response_free(&r);
+            break;
+        }
+        cJSON *slot = r.status == 201 ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(slot, "slot_id"));
+        if (!id) {
+            snprintf(g->error, sizeof g->error, "POST %.300s: status %ld %.180s", url, r.status,
+                     r.curl_code ? r.error : "");
+            cJSON_Delete(slot);
+            itest_http_response_free(&r);
+            break;
+        }
+        g->ids[g->n++] = strdup(id);
+        cJSON_Delete(slot);
+        itest_http_response_free(&r);
+    }
+    return NULL;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void pool_concurrent_allocation_unique(void **state)
+{
+    enum { THREADS = 8 };
+    long capacity, in_use;
+    svc_pool_usage(&capacity, &in_use);
+    long free_slots = capacity - in_use;
+    if (free_slots > MAX_FILL)
+        itest_skip("the pool has %ld free slots; this case fills at most %d", free_slots, MAX_FILL);
+    char repo[256];
+    svc_unique(repo, sizeof repo, "race");
+    static struct grabber g[THREADS];
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        memset(&g[i], 0, sizeof g[i]);
+        g[i].repo = repo;
+        pthread_create(&threads[i], NULL, grab, &g[i]);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(threads[i], NULL);
+    char *all[THREADS * MAX_FILL];
+    size_t n = 0;
+    for (int i = 0; i < THREADS; i++)
+        for (int k = 0; k < g[i].n; k++)
+            all[n++] = g[i].ids[k];
+    /* give every slot back before judging, so a failure does not starve the next case */
+    for (size_t i = 0; i < n; i++) {
+        char url[SVC_URL_MAX];
+        svc_url(url, ITEST_REPO_POOL, "/slots/%s", all[i]);
+        struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
+        struct itest_http_response r;
+        itest_http_send(&r, &req);
+        itest_http_response_free(&r);
+    }
+    for (int i = 0; i < THREADS; i++)
+        itest_check(!g[i].error[0], "thread %d: %s", i, g[i].error);
+    qsort(all, n, sizeof *all, compare_strings);
+    for (size_t i = 1; i < n; i++)
+        itest_check(strcmp(all[i - 1], all[i]) != 0, "slot %s was handed to two clients at once",
+                    all[i]);
+    itest_check((long)n == free_slots,
+                "%d threads got %zu slots in all, but %ld were free (capacity %ld)", THREADS, n,
+                free_slots, capacity);
+    for (size_t i = 0; i < n; i++)
+        free(all[i]);
+    long after;
+    svc_pool_usage(&capacity, &after);
+    itest_check(after == in_use, "in_use is %ld after releasing everything, %ld before", after,
+                in_use);
+}
+
+void pool_validation_errors(void **state)
+{
+    static const struct {
+        const char *body, *code;
+    } bad[] = {
+        {"{\"repo\": ", "invalid_json"},
+        {"\"repo\"", "invalid_body"},
+        {"{\"ttl_s\": 60}", "missing_field"},
+        {"{\"repo\": 7}", "invalid_field"},
+        {"{\"repo\": \"r\", \"ttl_s\": 0}", "invalid_field"},
+        {"{\"repo\": \"r\", \"ttl_s\": \"long\"}", "invalid_field"},
+        {"{\"repo\": \"r\", \"ttl_s\": 86401}", "invalid_field"},
+    };
+    char url[SVC_URL_MAX];
+    svc_url(url, ITEST_REPO_POOL, "/slots");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        svc_expect_error("POST", url, bad[i].body, 400, bad[i].code);
+}

@@ -1,0 +1,268 @@
+/* Helpers of the services suite; see svc.h. */
+#include "svc.h"
+
+#include "itest/suite.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void svc_url(char url[SVC_URL_MAX], enum itest_service s, const char *fmt, ...)
+{
+    const char *base = itest_require_service(s);
+    int n = snprintf(url, SVC_URL_MAX, "%s", base);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(url + n, SVC_URL_MAX - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+void svc_url_with_id(char url[SVC_URL_MAX], enum itest_service s, const char *tmpl, const char *id)
+{
+    svc_url(url, s, "%s", "");
+    size_t n = strlen(url);
+    for (const char *p = tmpl; *p && n + 1 < SVC_URL_MAX;) {
+        if (strncmp(p, "{id}", 4) == 0) {
+            n += (size_t)snprintf(url + n, SVC_URL_MAX - n, "%s", id);
+            p += 4;
+        } else {
+            url[n++] = *p++;
+            url[n] = '\0';
+        }
+    }
+}
+
+cJSON *svc_call_at(const char *file, int line, struct itest_http_response *resp, const char *method,
+                   const char *url, const char *json, long expect)
+{
+    struct itest_http_response own;
+    struct itest_http_response *r = resp ? resp : &own;
+    itest_http_json(r, method, url, json);
+    /* on failure the case ends here (the response is not freed: the message needs it) */
+    itest_http_assert_status_at(file, line, r, method, url, expect);
+    cJSON *tree = NULL;
+    if (expect != 204 && strcmp(method, "HEAD") != 0) {
+        char what[SVC_URL_MAX + 64];
+        snprintf(what, sizeof what, "the body of %s %s", method, url);
+        tree = itest_json_parse_or_fail_at(file, line, r->body, r->body_len, what);
+    }
+    if (!resp)
+        itest_http_response_free(&own);
+    return tree;
+}
+
+void svc_expect_error_at(const char *file, int line, const char *method, const char *url,
+                         const char *json, long status, const char *code)
+{
+    static const char *const json_headers[] = {"Content-Type: application/json", NULL};
+    struct itest_http_request req = {.method = method,
+                                     .url = url,
+                                     .headers = json ? json_headers : NULL,
+                                     .body = json,
+                                     .body_len = json ? strlen(json) : 0,
+                                     .retries = 0,
+                                     .path_as_is = true};
+    struct itest_http_response r;
+    itest_http_send(&r, &req);
+    if (r.curl_code != CURLE_OK || r.status != status) {
+        char sent[300];
+        snprintf(sent, sizeof sent, "%.280s", json ? json : "(no body)");
+        itest_progress("sent: %s", sent);
+        itest_http_assert_status_at(file, line, &r, method, url, status);
+    }
+    char what[SVC_URL_MAX + 64];
+    snprintf(what, sizeof what, "the error body of %s %s", method, url);
+    cJSON *tree = itest_json_parse_or_fail_at(file, line, r.body, r.body_len, what);
+    itest_http_response_free(&r);
+    itest_json_assert_string_at(file, line, tree, "error.code", code);
+    const char *message = NULL;
+    if (itest_json_get_string(&message, tree, "error.message") != 0 || !*message) {
+        cJSON_Delete(tree);
+        itest_fail_at(file, line, "%s %s: error.message is missing or empty", method, url);
+    }
+    cJSON_Delete(tree);
+}
+
+void svc_unique(char *buf, size_t len, const char *prefix)
+{
+    static int counter;
+    const char *c = itest_current_case();
+    snprintf(buf, len, "%s-%s-%ld-%d", prefix, c ? c : "none", (long)getpid(),
+             __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+}
+
+char *svc_create_task(const char *title, int priority)
+{
+    char url[SVC_URL_MAX], body[1024];
+    svc_url(url, ITEST_TASK_REGISTRY, "/tasks");
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "title", title);
+    cJSON_AddStringToObject(req, "spec", "created by the itest services suite");
+    cJSON_AddNumberToObject(req, "priority", priority);
+    cJSON_PrintPreallocated(req, body, sizeof body, false);
+    cJSON_Delete(req);
+    cJSON *task = svc_call(NULL, "POST", url, body, 201);
+    const char *id = NULL;
+    if (itest_json_get_string(&id, task, "id") != 0) {
+        cJSON_Delete(task);
+        itest_fail("[invalid JSON] POST %s: the created task has no string \"id\"", url);
+    }
+    char *copy = strdup(id);
+    cJSON_Delete(task);
+    return copy;
+}
+
+long svc_set_status(const char *task_id, const char *status)
+{
+    char url[SVC_URL_MAX], body[128];
+    svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", task_id);
+    snprintf(body, sizeof body, "{\"status\": \"%s\"}", status);
+    struct itest_http_request req = {.method = "PATCH",
+                                     .url = url,
+                                     .headers =
+                                         (const char *[]){"Content-Type: application/json", NULL},
+                                     .body = body,
+                                     .body_len = strlen(body),
+                                     .retries = -1};
+    struct itest_http_response r;
+    itest_http_send(&r, &req);
+    long status_code = r.status;
+    if (r.curl_code != CURLE_OK)
+        itest_http_assert_status_at(__FILE__, __LINE__, &r, "PATCH", url, 200);
+    itest_http_response_free(&r);
+    return status_code;
+}
+
+/* The slots and artifacts this case holds, for the teardown. Cases run one at a time per
+ * process; the pool case's threads allocate through their own code, not through this list. */
+#define MAX_TRACKED 256
+static char *slots[MAX_TRACKED];
+static char *artifacts[MAX_TRACKED];
+
+static void track(char **list, const char *value)
+{
+    for (int i = 0; i < MAX_TRACKED; i++) {
+        if (!list[i]) {
+            list[i] = strdup(value);
+            return;
+        }
+    }
+}
+
+static void forget(char **list, const char *value)
+{
+    for (int i = 0; i < MAX_TRACKED; i++) {
+        if (list[i] && strcmp(list[i], value) == 0) {
+            free(list[i]);
+            list[i] = NULL;
+            return;
+        }
+    }
+}
+
+char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s)
+{
+    char url[SVC_URL_MAX], body[512];
+    svc_url(url, ITEST_REPO_POOL, "/slots");
+    snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": %d}", repo, ttl_s);
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    struct itest_http_request req = {.method = "POST",
+                                     .url = url,
+                                     .headers = headers,
+                                     .body = body,
+                                     .body_len = strlen(body),
+                                     .retries = 0};
+    struct itest_http_response r;
+    itest_http_send(&r, &req);
+    if (r.curl_code == CURLE_OK && r.status == 503) {
+        if (retry_after_s)
+            *retry_after_s = itest_http_retry_after(&r);
+        itest_http_response_free(&r);
+        return NULL;
+    }
+    itest_http_assert_status_at(__FILE__, __LINE__, &r, "POST", url, 201);
+    cJSON *slot = itest_json_parse_or_fail(r.body, r.body_len, "the allocated slot");
+    itest_http_response_free(&r);
+    const char *id = NULL;
+    if (itest_json_get_string(&id, slot, "slot_id") != 0) {
+        cJSON_Delete(slot);
+        itest_fail("[invalid JSON] POST %s: the slot has no string \"slot_id\"", url);
+    }
+    char *copy = strdup(id);
+    cJSON_Delete(slot);
+    track(slots, copy);
+    return copy;
+}
+
+long svc_release(const char *slot_id)
+{
+    char url[SVC_URL_MAX];
+    svc_url(url, ITEST_REPO_POOL, "/slots/%s", slot_id);
+    struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
+    struct itest_http_response r;
+    itest_http_send(&r, &req);
+    long status = r.status;
+    if (r.curl_code != CURLE_OK)
+        itest_http_assert_status_at(__FILE__, __LINE__, &r, "DELETE", url, 204);
+    itest_http_response_free(&r);
+    forget(slots, slot_id);
+    return status;
+}
+
+void svc_pool_usage(long *capacity, long *in_use)
+{
+    char url[SVC_URL_MAX];
+    svc_url(url, ITEST_REPO_POOL, "/slots");
+    cJSON *list = svc_call(NULL, "GET", url, NULL, 200);
+    long long c = -1, u = -1;
+    int rc = itest_json_get_int(&c, list, "capacity") | itest_json_get_int(&u, list, "in_use");
+    cJSON_Delete(list);
+    itest_check(rc == 0, "[invalid JSON] GET %s: \"capacity\" and \"in_use\" must be integers",
+                url);
+    *capacity = (long)c;
+    *in_use = (long)u;
+}
+
+void svc_track_slot(const char *slot_id)
+{
+    track(slots, slot_id);
+}
+
+void svc_track_artifact(const char *key)
+{
+    track(artifacts, key);
+}
+
+int svc_teardown(void **state)
+{
+    (void)state;
+    char err[256];
+    for (int i = 0; i < MAX_TRACKED; i++) {
+        const char *base;
+        if (slots[i] && (base = itest_service_url(ITEST_REPO_POOL, err, sizeof err))) {
+            char url[SVC_URL_MAX];
+            snprintf(url, sizeof url, "%s/slots/%s", base, slots[i]);
+            struct itest_http_response r;
+            struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
+            itest_http_send(&r, &req);
+            itest_http_response_free(&r);
+        }
+        if (artifacts[i] && (base = itest_service_url(ITEST_ARTIFACT_STORE, err, sizeof err))) {
+            char url[SVC_URL_MAX];
+            snprintf(url, sizeof url, "%s/artifacts/%s", base, artifacts[i]);
+            struct itest_http_response r;
+            struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
+            itest_http_send(&r, &req);
+            itest_http_response_free(&r);
+        }
+        free(slots[i]);
+        free(artifacts[i]);
+        slots[i] = artifacts[i] = NULL;
+    }
+    for (int s = 0; s < ITEST_SERVICE_COUNT; s++)
+        if (itest_service_is_mock((enum itest_service)s))
+            itest_mock_reset_scope((enum itest_service)s);
+    return 0;
+}

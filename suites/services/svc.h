@@ -1,0 +1,65 @@
+/* What the services suite's cases share: URLs, one-call requests that assert the status and
+ * parse the body, the contract's error shape, and a per-case record of slots and artifacts that
+ * the teardown gives back even when the case failed half-way. */
+#ifndef SVC_H
+#define SVC_H
+
+#include "itest/check.h"
+#include "itest/http.h"
+#include "itest/json.h"
+#include "itest/services.h"
+#include "itest/suite.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SVC_URL_MAX 2048
+
+/* "<base of s><path>" into url; path is printf-style. Fails the case when s has no URL. */
+void svc_url(char url[SVC_URL_MAX], enum itest_service s, const char *fmt, ...) ITEST_PRINTF(3, 4);
+
+/* "<base of s><tmpl>" with every "{id}" in tmpl replaced by id (for tables of calls). */
+void svc_url_with_id(char url[SVC_URL_MAX], enum itest_service s, const char *tmpl, const char *id);
+
+/* Sends method to url with json (or no body) and retries as configured, asserts the status and
+ * returns the body parsed (free with cJSON_Delete), or NULL for a body-less status (204, HEAD).
+ * resp may be NULL when the caller needs nothing but the tree. */
+#define svc_call(resp, method, url, json, expect)                                                  \
+    svc_call_at(__FILE__, __LINE__, resp, method, url, json, expect)
+cJSON *svc_call_at(const char *file, int line, struct itest_http_response *resp, const char *method,
+                   const char *url, const char *json, long expect);
+
+/* Sends without retries, the path as written (no folding of "/../"), and asserts an error reply:
+ * the status and the contract's
+ * {"error": {"code": code, "message": non-empty}}. */
+#define svc_expect_error(method, url, json, status, code)                                          \
+    svc_expect_error_at(__FILE__, __LINE__, method, url, json, status, code)
+void svc_expect_error_at(const char *file, int line, const char *method, const char *url,
+                         const char *json, long status, const char *code);
+
+/* A title, repo name or key part unique to this case and call: "<case>-<pid>-<n>". */
+void svc_unique(char *buf, size_t len, const char *prefix);
+
+/* Creates a task and returns its id (malloc'd). */
+char *svc_create_task(const char *title, int priority);
+/* PATCHes a task's status; returns the HTTP status (the body is not kept). */
+long svc_set_status(const char *task_id, const char *status);
+
+/* Allocates a slot for repo with ttl_s and records it for the teardown; returns its id
+ * (malloc'd) or NULL when the pool answered 503 (with *retry_after_s set when non-NULL). */
+char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s);
+/* Releases a slot and forgets it; returns the HTTP status. */
+long svc_release(const char *slot_id);
+/* GET /slots: capacity and in_use. */
+void svc_pool_usage(long *capacity, long *in_use);
+
+/* Records a slot for the teardown to release (svc_allocate does this itself). */
+void svc_track_slot(const char *slot_id);
+/* Records an artifact key for the teardown to delete. */
+void svc_track_artifact(const char *key);
+
+/* Teardown of every case: releases recorded slots, deletes recorded artifacts, clears the
+ * case's faults and journal on the mocks. */
+int svc_teardown(void **state);
+
+#endif
