@@ -9,6 +9,8 @@
 #                   [TIMEOUT seconds]                 per case (default 120)
 #                   [RESOURCE_LOCK name ...]          every case's locks
 #                   [LINK target ...]                 extra libraries
+#                   [DATA file ...]                   files the case list is built from (re-list
+#                                                     when they change, e.g. prompts.jsonc)
 #                   [PROPERTIES key value ...])       any further test properties, verbatim
 #
 # After each build the executable's --list-properties is read and <name>_tests.cmake written;
@@ -22,7 +24,7 @@ set(_ITEST_FAIL_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ItestFailTest.cmake")
 
 function(itest_add_suite)
     cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TIMEOUT"
-                          "SOURCES;LABELS;FIXTURES;RESOURCE_LOCK;LINK;PROPERTIES")
+                          "SOURCES;LABELS;FIXTURES;RESOURCE_LOCK;LINK;DATA;PROPERTIES")
     if(NOT arg_NAME OR NOT arg_SOURCES)
         message(FATAL_ERROR "itest_add_suite: NAME and SOURCES are required")
     endif()
@@ -87,7 +89,7 @@ function(itest_add_suite)
     add_custom_command(OUTPUT "${tests_file}"
         COMMAND "${CMAKE_COMMAND}" -D "EXE=$<TARGET_FILE:${target}>" -D "PROPS=${props_file}"
                 -D "OUT=${tests_file}" -P "${_ITEST_DISCOVER_SCRIPT}"
-        DEPENDS ${target} "${props_file}" "${_ITEST_DISCOVER_SCRIPT}"
+        DEPENDS ${target} "${props_file}" "${_ITEST_DISCOVER_SCRIPT}" ${arg_DATA}
                 "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ItestText.cmake"
         COMMENT "Listing the cases of suite ${arg_NAME}"
         VERBATIM)

@@ -23,13 +23,17 @@ static double get(struct itest_http_response *r, enum itest_service s, const cha
     return itest_now_s() - start;
 }
 
-static void expect_category(const struct itest_http_response *r, const char *expected)
+#define expect_category(r, expected) expect_category_at(__FILE__, __LINE__, r, expected)
+static void expect_category_at(const char *file, int line, const struct itest_http_response *r,
+                               const char *expected)
 {
     const char *found = itest_http_category(r);
-    itest_check(found && strcmp(found, expected) == 0,
-                "expected the failure to be reported as [%s], but it was %s%s%s (status %ld%s%s)",
-                expected, found ? "[" : "", found ? found : "a success", found ? "]" : "",
-                r->status, r->curl_code ? ", " : "", r->curl_code ? r->error : "");
+    if (found && strcmp(found, expected) == 0)
+        return;
+    itest_fail_at(file, line,
+                  "expected the failure to be reported as [%s], but it was %s%s%s (status %ld%s%s)",
+                  expected, found ? "[" : "", found ? found : "a success", found ? "]" : "",
+                  r->status, r->curl_code ? ", " : "", r->curl_code ? r->error : "");
 }
 
 void fault_timeout_is_bounded(void **state)

@@ -1,0 +1,44 @@
+/* What the llm suite's cases share. */
+#ifndef LLM_SUITE_H
+#define LLM_SUITE_H
+
+#include "itest/check.h"
+#include "itest/http.h"
+#include "itest/json.h"
+#include "itest/llm.h"
+#include "itest/services.h"
+#include "itest/suite.h"
+
+#include <stdbool.h>
+
+/* The models cases are registered for (one CTest test per model): ITEST_LLM_MODELS from the
+ * configure step, which defaults to LLM_MODELS at configure time, else ITEST_DEFAULT_MODELS. */
+#ifndef ITEST_LLM_MODELS
+#define ITEST_LLM_MODELS ITEST_DEFAULT_MODELS
+#endif
+
+/* Skips the case when LLM_MODELS is set now and leaves model out, saying how to register the
+ * models it names. */
+void llm_require_model(const char *model);
+
+/* Sends req and fails the case unless a complete reply arrived. */
+#define llm_chat_ok(reply, req)                                                                    \
+    do {                                                                                           \
+        itest_llm_chat(reply, req);                                                                \
+        itest_llm_require_ok(reply, req);                                                          \
+    } while (0)
+
+/* Fails unless the failed reply has the category expected; prints what was reported. */
+#define llm_expect_category(reply, expected)                                                       \
+    llm_expect_category_at(__FILE__, __LINE__, reply, expected)
+void llm_expect_category_at(const char *file, int line, const struct itest_llm_reply *reply,
+                            const char *expected);
+
+/* Fails unless usage is present and prompt + completion == total. */
+#define llm_expect_usage_adds_up(reply) llm_expect_usage_adds_up_at(__FILE__, __LINE__, reply)
+void llm_expect_usage_adds_up_at(const char *file, int line, const struct itest_llm_reply *reply);
+
+/* Teardown of every case: clears the case's faults and journal on the LLM mock. */
+int llm_teardown(void **state);
+
+#endif
