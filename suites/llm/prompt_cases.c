@@ -27,9 +27,14 @@ static void prompt_case(void **state)
                                     .include_usage = c->stream};
     struct itest_llm_reply reply;
     itest_llm_chat(&reply, &req);
-    if (reply.category)
+    if (reply.category) {
+        char url[2048], err[256];
+        const char *base = itest_service_url(ITEST_LLM, err, sizeof err);
+        snprintf(url, sizeof url, "%s/chat/completions", base ? base : "");
+        itest_http_check_available_at(c->file, c->line, &reply.http, url);
         itest_fail_at(c->file, c->line, "[%s] case %s on %s: %s", reply.category, c->id, c->model,
                       reply.error);
+    }
     itest_measure("latency_ms", reply.total_s * 1000);
     if (reply.completion_tokens >= 0)
         itest_measure("completion_tokens", (double)reply.completion_tokens);
