@@ -103,16 +103,9 @@ void pool_exhaustion_retry_after(void **state)
     svc_url(url, ITEST_REPO_POOL, "/slots");
     snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": 60}", repo);
     int retries = itest_config()->retry_count > 3 ? itest_config()->retry_count : 3;
-    struct itest_http_request req = {.method = "POST",
-                                     .url = url,
-                                     .headers =
-                                         (const char *[]){"Content-Type: application/json", NULL},
-                                     .body = body,
-                                     .body_len = strlen(body),
-                                     .retries = retries};
     struct itest_http_response r;
     double start = itest_now_s();
-    itest_http_send(&r, &req);
+    svc_send(&r, "POST", url, body, retries);
     double waited = itest_now_s() - start;
     itest_assert_http_status(&r, "POST", url, 201);
     itest_check(r.attempts >= 2, "the allocation succeeded at once; the pool was not exhausted");
@@ -175,16 +168,9 @@ static void *grab(void *arg)
     char url[SVC_URL_MAX], body[512];
     snprintf(url, sizeof url, "%s/slots", base);
     snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": 120}", g->repo);
-    static const char *const headers[] = {"Content-Type: application/json", NULL};
     while (g->n < MAX_FILL) {
-        struct itest_http_request req = {.method = "POST",
-                                         .url = url,
-                                         .headers = headers,
-                                         .body = body,
-                                         .body_len = strlen(body),
-                                         .retries = 0};
         struct itest_http_response r;
-        itest_http_send(&r, &req);
+        svc_send(&r, "POST", url, body, 0);
         if (r.curl_code == CURLE_OK && r.status == 503) {
             itest_http_response_free(&r);
             break;
@@ -238,9 +224,8 @@ void pool_concurrent_allocation_unique(void **state)
     for (size_t i = 0; i < n; i++) {
         char url[SVC_URL_MAX];
         svc_url(url, ITEST_REPO_POOL, "/slots/%s", all[i]);
-        struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
         struct itest_http_response r;
-        itest_http_send(&r, &req);
+        svc_send(&r, "DELETE", url, NULL, 0);
         itest_http_response_free(&r);
     }
     for (int i = 0; i < THREADS; i++)

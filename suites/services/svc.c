@@ -34,6 +34,20 @@ void svc_url_with_id(char url[SVC_URL_MAX], enum itest_service s, const char *tm
     }
 }
 
+int svc_send(struct itest_http_response *resp, const char *method, const char *url,
+             const char *json, int retries)
+{
+    static const char *const json_headers[] = {"Content-Type: application/json", NULL};
+    struct itest_http_request req = {.method = method,
+                                     .url = url,
+                                     .headers = json ? json_headers : NULL,
+                                     .body = json,
+                                     .body_len = json ? strlen(json) : 0,
+                                     .retries = retries,
+                                     .path_as_is = true};
+    return itest_http_send(resp, &req);
+}
+
 cJSON *svc_call_at(const char *file, int line, struct itest_http_response *resp, const char *method,
                    const char *url, const char *json, long expect)
 {
@@ -56,16 +70,8 @@ cJSON *svc_call_at(const char *file, int line, struct itest_http_response *resp,
 void svc_expect_error_at(const char *file, int line, const char *method, const char *url,
                          const char *json, long status, const char *code)
 {
-    static const char *const json_headers[] = {"Content-Type: application/json", NULL};
-    struct itest_http_request req = {.method = method,
-                                     .url = url,
-                                     .headers = json ? json_headers : NULL,
-                                     .body = json,
-                                     .body_len = json ? strlen(json) : 0,
-                                     .retries = 0,
-                                     .path_as_is = true};
     struct itest_http_response r;
-    itest_http_send(&r, &req);
+    svc_send(&r, method, url, json, 0);
     if (r.curl_code != CURLE_OK || r.status != status) {
         char sent[300];
         snprintf(sent, sizeof sent, "%.280s", json ? json : "(no body)");
@@ -119,15 +125,8 @@ long svc_set_status(const char *task_id, const char *status)
     char url[SVC_URL_MAX], body[128];
     svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", task_id);
     snprintf(body, sizeof body, "{\"status\": \"%s\"}", status);
-    struct itest_http_request req = {.method = "PATCH",
-                                     .url = url,
-                                     .headers =
-                                         (const char *[]){"Content-Type: application/json", NULL},
-                                     .body = body,
-                                     .body_len = strlen(body),
-                                     .retries = -1};
     struct itest_http_response r;
-    itest_http_send(&r, &req);
+    svc_send(&r, "PATCH", url, body, -1);
     long status_code = r.status;
     if (r.curl_code != CURLE_OK)
         itest_http_assert_status_at(__FILE__, __LINE__, &r, "PATCH", url, 200);
@@ -167,15 +166,8 @@ char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s)
     char url[SVC_URL_MAX], body[512];
     svc_url(url, ITEST_REPO_POOL, "/slots");
     snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": %d}", repo, ttl_s);
-    static const char *const headers[] = {"Content-Type: application/json", NULL};
-    struct itest_http_request req = {.method = "POST",
-                                     .url = url,
-                                     .headers = headers,
-                                     .body = body,
-                                     .body_len = strlen(body),
-                                     .retries = 0};
     struct itest_http_response r;
-    itest_http_send(&r, &req);
+    svc_send(&r, "POST", url, body, 0);
     if (r.curl_code == CURLE_OK && r.status == 503) {
         if (retry_after_s)
             *retry_after_s = itest_http_retry_after(&r);
@@ -200,9 +192,8 @@ long svc_release(const char *slot_id)
 {
     char url[SVC_URL_MAX];
     svc_url(url, ITEST_REPO_POOL, "/slots/%s", slot_id);
-    struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
     struct itest_http_response r;
-    itest_http_send(&r, &req);
+    svc_send(&r, "DELETE", url, NULL, 0);
     long status = r.status;
     if (r.curl_code != CURLE_OK)
         itest_http_assert_status_at(__FILE__, __LINE__, &r, "DELETE", url, 204);
@@ -245,16 +236,14 @@ int svc_teardown(void **state)
             char url[SVC_URL_MAX];
             snprintf(url, sizeof url, "%s/slots/%s", base, slots[i]);
             struct itest_http_response r;
-            struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
-            itest_http_send(&r, &req);
+            svc_send(&r, "DELETE", url, NULL, 0);
             itest_http_response_free(&r);
         }
         if (artifacts[i] && (base = itest_service_url(ITEST_ARTIFACT_STORE, err, sizeof err))) {
             char url[SVC_URL_MAX];
             snprintf(url, sizeof url, "%s/artifacts/%s", base, artifacts[i]);
             struct itest_http_response r;
-            struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
-            itest_http_send(&r, &req);
+            svc_send(&r, "DELETE", url, NULL, 0);
             itest_http_response_free(&r);
         }
         free(slots[i]);

@@ -21,6 +21,11 @@ void svc_url(char url[SVC_URL_MAX], enum itest_service s, const char *fmt, ...) 
 /* "<base of s><tmpl>" with every "{id}" in tmpl replaced by id (for tables of calls). */
 void svc_url_with_id(char url[SVC_URL_MAX], enum itest_service s, const char *tmpl, const char *id);
 
+/* Sends method to url with json (a JSON body, or NULL for none) and retries (-1: the configured
+ * count); no assertions, so threads may use it. Returns what itest_http_send() returns. */
+int svc_send(struct itest_http_response *resp, const char *method, const char *url,
+             const char *json, int retries);
+
 /* Sends method to url with json (or no body) and retries as configured, asserts the status and
  * returns the body parsed (free with cJSON_Delete), or NULL for a body-less status (204, HEAD).
  * resp may be NULL when the caller needs nothing but the tree. */

@@ -32,19 +32,9 @@ static void skip_variable_skips_every_case(void **state)
 
 static void fault_cases_fail_without_their_faults(void **state)
 {
-    const char *filters;
-    int n = cases_with_label(LLM_EXE, "faults", &filters);
-    itest_check(n >= 6, "only %d llm cases carry the label faults", n);
-    char *out = NULL;
-    run_suite(&out, "ITEST_MOCK_FAULTS=off", LLM_EXE, filters);
-    int passed, failed, skipped;
-    summary_counts(out, "llm", &passed, &failed, &skipped);
-    itest_check(failed == n,
-                "with ITEST_MOCK_FAULTS=off every one of the %d fault cases must fail; %d passed, "
-                "%d failed, %d skipped:\n%s",
-                n, passed, failed, skipped, out);
-    free(out);
+    const char *filters = expect_fault_cases_fail_without_faults(LLM_EXE, "llm", 6);
     /* and with their faults they pass */
+    char *out = NULL;
     int rc = run_suite(&out, "", LLM_EXE, filters);
     itest_check(rc == 0, "the fault cases fail with their faults in place (exit %d):\n%s", rc, out);
     free(out);

@@ -89,3 +89,20 @@ int cases_with_label(const char *exe, const char *label, const char **filters)
     *filters = buf;
     return n;
 }
+
+const char *expect_fault_cases_fail_without_faults(const char *exe, const char *suite, int at_least)
+{
+    const char *filters;
+    int n = cases_with_label(exe, "faults", &filters);
+    itest_check(n >= at_least, "only %d %s cases carry the label faults", n, suite);
+    char *out = NULL;
+    run_suite(&out, "ITEST_MOCK_FAULTS=off", exe, filters);
+    int passed, failed, skipped;
+    summary_counts(out, suite, &passed, &failed, &skipped);
+    itest_check(failed == n,
+                "with ITEST_MOCK_FAULTS=off every one of the %d fault cases must fail; %d passed, "
+                "%d failed, %d skipped:\n%s",
+                n, passed, failed, skipped, out);
+    free(out);
+    return filters;
+}

@@ -19,4 +19,9 @@ void summary_counts(const char *out, const char *suite, int *passed, int *failed
  * arguments (static). */
 int cases_with_label(const char *exe, const char *label, const char **filters);
 
+/* Runs exe's cases labelled faults with ITEST_MOCK_FAULTS=off and fails unless every one of
+ * them (at least at_least) fails; returns the filters that select them. */
+const char *expect_fault_cases_fail_without_faults(const char *exe, const char *suite,
+                                                   int at_least);
+
 #endif

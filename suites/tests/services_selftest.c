@@ -13,18 +13,7 @@
 
 static void fault_cases_fail_without_their_faults(void **state)
 {
-    const char *filters;
-    int n = cases_with_label(SERVICES_EXE, "faults", &filters);
-    itest_check(n >= 8, "only %d services cases carry the label faults", n);
-    char *out = NULL;
-    run_suite(&out, "ITEST_MOCK_FAULTS=off", SERVICES_EXE, filters);
-    int passed, failed, skipped;
-    summary_counts(out, "services", &passed, &failed, &skipped);
-    itest_check(failed == n,
-                "with ITEST_MOCK_FAULTS=off every one of the %d fault cases must fail; %d passed, "
-                "%d failed, %d skipped:\n%s",
-                n, passed, failed, skipped, out);
-    free(out);
+    expect_fault_cases_fail_without_faults(SERVICES_EXE, "services", 8);
 }
 
 static void real_targets_skip_fault_cases(void **state)
