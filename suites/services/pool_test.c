@@ -75,15 +75,22 @@ void pool_double_release_not_found(void **state)
     free(id);
 }
 
+/* The pool's free slots, for the cases that take them all; skips when there are too many. */
+static long free_slots_to_fill(long *capacity, long *in_use)
+{
+    svc_pool_usage(capacity, in_use);
+    long free_slots = *capacity - *in_use;
+    if (free_slots > MAX_FILL)
+        itest_skip("the pool has %ld free slots; this case fills at most %d", free_slots, MAX_FILL);
+    return free_slots;
+}
+
 /* Takes every free slot (the first with a 1 s TTL), checks the 503, then retries the way a
  * client should, honouring Retry-After, and gets the slot that frees. */
 void pool_exhaustion_retry_after(void **state)
 {
     long capacity, in_use;
-    svc_pool_usage(&capacity, &in_use);
-    long free_slots = capacity - in_use;
-    if (free_slots > MAX_FILL)
-        itest_skip("the pool has %ld free slots; this case fills at most %d", free_slots, MAX_FILL);
+    long free_slots = free_slots_to_fill(&capacity, &in_use);
     char repo[256];
     svc_unique(repo, sizeof repo, "fill");
     for (long i = 0; i < free_slots; i++) {
@@ -200,10 +207,7 @@ void pool_concurrent_allocation_unique(void **state)
 {
     enum { THREADS = 8 };
     long capacity, in_use;
-    svc_pool_usage(&capacity, &in_use);
-    long free_slots = capacity - in_use;
-    if (free_slots > MAX_FILL)
-        itest_skip("the pool has %ld free slots; this case fills at most %d", free_slots, MAX_FILL);
+    long free_slots = free_slots_to_fill(&capacity, &in_use);
     char repo[256];
     svc_unique(repo, sizeof repo, "race");
     static struct grabber g[THREADS];
