@@ -27,14 +27,7 @@ static void prompt_case(void **state)
                                     .include_usage = c->stream};
     struct itest_llm_reply reply;
     itest_llm_chat(&reply, &req);
-    if (reply.category) {
-        char url[2048], err[256];
-        const char *base = itest_service_url(ITEST_LLM, err, sizeof err);
-        snprintf(url, sizeof url, "%s/chat/completions", base ? base : "");
-        itest_http_check_available_at(c->file, c->line, &reply.http, url);
-        itest_fail_at(c->file, c->line, "[%s] case %s on %s: %s", reply.category, c->id, c->model,
-                      reply.error);
-    }
+    itest_llm_require_ok_at(c->file, c->line, &reply, &req);
     itest_measure("latency_ms", reply.total_s * 1000);
     if (reply.completion_tokens >= 0)
         itest_measure("completion_tokens", (double)reply.completion_tokens);
@@ -66,9 +59,10 @@ int add_prompt_cases(struct itest_case_list *list, const char *const *models, si
     if (!path || !*path)
         path = ITEST_PROMPTS_DEFAULT;
     char err[1024];
-    /* kept for the whole run: the cases point into it */
-    struct itest_prompt_file *file =
-        itest_prompt_file_load(path, models, n_models, err, sizeof err);
+    /* kept for the whole run (the cases point into it), reachable from here */
+    static struct itest_prompt_file *file;
+    itest_prompt_file_free(file);
+    file = itest_prompt_file_load(path, models, n_models, err, sizeof err);
     if (!file) {
         fprintf(stderr, "%s: error: the prompt cases cannot be loaded\n", err);
         return -1;
