@@ -94,6 +94,9 @@ static int add_cases(struct itest_case_list *list)
 
 int main(int argc, char **argv)
 {
+    /* Unset, LLM_MODELS means the registered models: the cases that are not per model then use
+     * the first of them, as the per-model ones use each. */
+    setenv("LLM_MODELS", ITEST_LLM_MODELS, 0);
     if (register_example_validators() != 0) {
         fprintf(stderr, "itest-llm: cannot register the example validators\n");
         return 2;
