@@ -226,26 +226,24 @@ void svc_track_artifact(const char *key)
     track(artifacts, key);
 }
 
+void svc_delete_quietly(enum itest_service s, const char *collection, const char *id)
+{
+    char err[256], url[SVC_URL_MAX];
+    const char *base = itest_service_url(s, err, sizeof err);
+    if (!base || !id)
+        return;
+    snprintf(url, sizeof url, "%s/%s/%s", base, collection, id);
+    struct itest_http_response r;
+    svc_send(&r, "DELETE", url, NULL, 0);
+    itest_http_response_free(&r);
+}
+
 int svc_teardown(void **state)
 {
     (void)state;
-    char err[256];
     for (int i = 0; i < MAX_TRACKED; i++) {
-        const char *base;
-        if (slots[i] && (base = itest_service_url(ITEST_REPO_POOL, err, sizeof err))) {
-            char url[SVC_URL_MAX];
-            snprintf(url, sizeof url, "%s/slots/%s", base, slots[i]);
-            struct itest_http_response r;
-            svc_send(&r, "DELETE", url, NULL, 0);
-            itest_http_response_free(&r);
-        }
-        if (artifacts[i] && (base = itest_service_url(ITEST_ARTIFACT_STORE, err, sizeof err))) {
-            char url[SVC_URL_MAX];
-            snprintf(url, sizeof url, "%s/artifacts/%s", base, artifacts[i]);
-            struct itest_http_response r;
-            svc_send(&r, "DELETE", url, NULL, 0);
-            itest_http_response_free(&r);
-        }
+        svc_delete_quietly(ITEST_REPO_POOL, "slots", slots[i]);
+        svc_delete_quietly(ITEST_ARTIFACT_STORE, "artifacts", artifacts[i]);
         free(slots[i]);
         free(artifacts[i]);
         slots[i] = artifacts[i] = NULL;

@@ -63,6 +63,10 @@ void svc_track_slot(const char *slot_id);
 /* Records an artifact key for the teardown to delete. */
 void svc_track_artifact(const char *key);
 
+/* DELETEs <base of s>/<collection>/<id> without retries or assertions (cleanup; threads may
+ * use it); nothing when id is NULL or s has no URL. */
+void svc_delete_quietly(enum itest_service s, const char *collection, const char *id);
+
 /* Teardown of every case: releases recorded slots, deletes recorded artifacts, clears the
  * case's faults and journal on the mocks. */
 int svc_teardown(void **state);
