@@ -1,5 +1,6 @@
 # Finds every dependency once and exposes one imported target each:
-#   itest::cmocka  itest::microhttpd  itest::xml  CURL::libcurl  PostgreSQL::PostgreSQL  cjson
+#   itest::cmocka  itest::microhttpd  itest::xml  itest::pcre2  CURL::libcurl
+#   PostgreSQL::PostgreSQL  cjson
 #   OpenSSL::Crypto (sha256 for the artifact store's ETags)
 # Missing packages stop the configure step with the Debian package to install.
 
@@ -44,6 +45,15 @@ _itest_require(LIBXML2_FOUND "libxml2" libxml2-dev)
 if(NOT TARGET itest::xml)
     add_library(itest::xml INTERFACE IMPORTED)
     target_link_libraries(itest::xml INTERFACE PkgConfig::LIBXML2)
+endif()
+
+# PCRE2: the report tool's failure-category rules (JIT-compiled; POSIX regex is too slow for
+# thousands of failures against a dozen rules).
+pkg_check_modules(PCRE2 QUIET IMPORTED_TARGET libpcre2-8)
+_itest_require(PCRE2_FOUND "PCRE2" libpcre2-dev)
+if(NOT TARGET itest::pcre2)
+    add_library(itest::pcre2 INTERFACE IMPORTED)
+    target_link_libraries(itest::pcre2 INTERFACE PkgConfig::PCRE2)
 endif()
 
 # OpenSSL's libcrypto: sha256 for the mock artifact store (libcurl already pulls it in).

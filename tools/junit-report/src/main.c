@@ -1,0 +1,356 @@
+/* itest-report: reads JUnit XML from any producer and writes failure, timing and flakiness
+ * reports. See --help and docs/report.md. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libxml/parser.h>
+
+#include "analysis.h"
+#include "baseline.h"
+#include "classify.h"
+#include "junit_parse.h"
+#include "model.h"
+#include "report.h"
+#include "split.h"
+#include "tests_json.h"
+
+#ifndef ITEST_VERSION
+#define ITEST_VERSION "dev"
+#endif
+
+static const char usage_text[] =
+    "usage: itest-report [options] INPUT...\n"
+    "Reads JUnit XML (CTest, cmocka, pytest, GoogleTest, Surefire, jest-junit,\n"
+    "mocha-junit-reporter, go-junit-report, itest's own) and reports failures by category,\n"
+    "timing per suite and label, flaky cases and per-model pass rates.\n"
+    "\n"
+    "INPUT is a file, a directory (every *.xml below it) or - for standard input.\n"
+    "The same test in several inputs counts once; mixed outcomes make it flaky.\n"
+    "\n"
+    "outputs (the terminal summary goes to standard output unless --quiet):\n"
+    "  --markdown FILE      summary for a CI step summary, cut to under 65,000 bytes\n"
+    "  --json FILE          everything, schema " REPORT_SCHEMA " (docs/report.md)\n"
+    "  --html FILE          one self-contained page with charts\n"
+    "  --junit FILE         every case once, merged, valid against Jenkins' junit-10.xsd\n"
+    "  --csv FILE           one row per case: suite,case,labels,outcome,seconds,category\n"
+    "  --split N            plan N timing-balanced shards (see --split-dir)\n"
+    "  --split-dir DIR      where shard-K.txt and shard-K.regex go (default: split)\n"
+    "  (FILE may be - for standard output)\n"
+    "\n"
+    "analysis:\n"
+    "  --categories FILE    more failure rules, tried before the built-in ones:\n"
+    "                       {\"rules\": [{\"pattern\": REGEX, \"category\": NAME,\n"
+    "                       \"severity\": critical|high|medium|low, \"fix\": TEXT,\n"
+    "                       \"field\": message|body|any}]}\n"
+    "  --tests-json FILE    labels (and the full test list for --split) from\n"
+    "                       ctest --show-only=json-v1\n"
+    "  --budget NAME=SECS   total time allowed for a suite or label (repeatable)\n"
+    "  --baseline FILE      an earlier --json report: new failures, fixed, slower cases\n"
+    "  --slower PERCENT     a case is slower than the baseline past this (default 50)\n"
+    "  --slowest N          how many slowest cases to list (default 10)\n"
+    "  --title TEXT         the reports' title (default: itest report)\n"
+    "  --fail-on WHAT       exit 1 on: failures (default; failed or errored cases, or a\n"
+    "                       budget exceeded), new-failures (needs --baseline), never\n"
+    "  --quiet              no terminal summary\n"
+    "  --help, --version\n"
+    "\n"
+    "exit status: 0 clean, 1 failures found (see --fail-on), 2 an input could not be read\n"
+    "or parsed (file:line:column: message; the other inputs are still reported) or bad usage\n";
+
+struct options {
+    const char *markdown, *json, *html, *junit, *csv, *categories, *tests_json, *baseline;
+    const char *split_dir, *title;
+    size_t split, slowest;
+    double slower;
+    int quiet;
+    enum { FAIL_ON_FAILURES, FAIL_ON_NEW, FAIL_ON_NEVER } fail_on;
+    char **budgets;
+    size_t nbudgets;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("itest-report: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(itest-report --help lists the options)\n", stderr);
+    return 2;
+}
+
+static int parse_count(const char *s, size_t max, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || v == 0 || v > max)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0) || v > 1e9)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.xml below dir, sorted, appended to list. */
+static int walk(const char *dir, char ***list, size_t *n, size_t *cap)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    size_t first = *n;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        struct buf path = {0};
+        buf_printf(&path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path.data, &st) == 0 && S_ISDIR(st.st_mode)) {
+            walk(path.data, list, n, cap);
+            buf_free(&path);
+        } else {
+            size_t len = strlen(e->d_name);
+            if (len > 4 && strcmp(e->d_name + len - 4, ".xml") == 0) {
+                grow(list, cap, *n + 1, sizeof **list);
+                (*list)[(*n)++] = path.data;
+            } else {
+                buf_free(&path);
+            }
+        }
+    }
+    closedir(d);
+    qsort(*list + first, *n - first, sizeof **list, cmp_str);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option long_options[] = {{"markdown", required_argument, 0, 'm'},
+                                                 {"json", required_argument, 0, 'j'},
+                                                 {"html", required_argument, 0, 'H'},
+                                                 {"junit", required_argument, 0, 'u'},
+                                                 {"csv", required_argument, 0, 'c'},
+                                                 {"split", required_argument, 0, 's'},
+                                                 {"split-dir", required_argument, 0, 'D'},
+                                                 {"categories", required_argument, 0, 'C'},
+                                                 {"tests-json", required_argument, 0, 'T'},
+                                                 {"budget", required_argument, 0, 'b'},
+                                                 {"baseline", required_argument, 0, 'B'},
+                                                 {"slower", required_argument, 0, 'S'},
+                                                 {"slowest", required_argument, 0, 'n'},
+                                                 {"title", required_argument, 0, 't'},
+                                                 {"fail-on", required_argument, 0, 'f'},
+                                                 {"quiet", no_argument, 0, 'q'},
+                                                 {"help", no_argument, 0, 'h'},
+                                                 {"version", no_argument, 0, 'V'},
+                                                 {0, 0, 0, 0}};
+    struct options o = {.split_dir = "split", .title = "itest report", .slowest = 10, .slower = 50};
+    size_t capb = 0;
+    int rc = 0, opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'm':
+            o.markdown = optarg;
+            break;
+        case 'j':
+            o.json = optarg;
+            break;
+        case 'H':
+            o.html = optarg;
+            break;
+        case 'u':
+            o.junit = optarg;
+            break;
+        case 'c':
+            o.csv = optarg;
+            break;
+        case 'D':
+            o.split_dir = optarg;
+            break;
+        case 'C':
+            o.categories = optarg;
+            break;
+        case 'T':
+            o.tests_json = optarg;
+            break;
+        case 'B':
+            o.baseline = optarg;
+            break;
+        case 't':
+            o.title = optarg;
+            break;
+        case 'q':
+            o.quiet = 1;
+            break;
+        case 's':
+            if (parse_count(optarg, 10000, &o.split) != 0)
+                return usage_error("--split %s: expected a number of shards from 1 to 10000",
+                                   optarg);
+            break;
+        case 'n':
+            if (parse_count(optarg, 1000000, &o.slowest) != 0)
+                return usage_error("--slowest %s: expected a positive number", optarg);
+            break;
+        case 'S':
+            if (parse_seconds(optarg, &o.slower) != 0)
+                return usage_error("--slower %s: expected a percentage (a number >= 0)", optarg);
+            break;
+        case 'b': {
+            const char *eq = strrchr(optarg, '=');
+            double secs;
+            if (!eq || eq == optarg || parse_seconds(eq + 1, &secs) != 0)
+                return usage_error("--budget %s: expected NAME=SECONDS, e.g. --budget llm=120",
+                                   optarg);
+            grow(&o.budgets, &capb, o.nbudgets + 1, sizeof *o.budgets);
+            o.budgets[o.nbudgets++] = optarg;
+            break;
+        }
+        case 'f':
+            if (strcmp(optarg, "failures") == 0)
+                o.fail_on = FAIL_ON_FAILURES;
+            else if (strcmp(optarg, "new-failures") == 0)
+                o.fail_on = FAIL_ON_NEW;
+            else if (strcmp(optarg, "never") == 0)
+                o.fail_on = FAIL_ON_NEVER;
+            else
+                return usage_error("--fail-on %s: expected failures, new-failures or never",
+                                   optarg);
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("itest-report %s\n", ITEST_VERSION);
+            return 0;
+        default:
+            if (optopt)
+                return usage_error("option -%c is unknown or lacks its value", optopt);
+            return usage_error("%s: unknown option or missing value", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("%s", "no input given: name JUnit files, directories or - (stdin)");
+    if (o.fail_on == FAIL_ON_NEW && !o.baseline)
+        return usage_error("%s", "--fail-on new-failures needs --baseline FILE");
+
+    /* Keep freed memory instead of handing it back to the kernel mid-run: with the reader's
+     * second thread, every unmap or remap costs a TLB shootdown on both cores. The two big
+     * arrays are reservations (model.c, strtab.c) and never move. */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    LIBXML_TEST_VERSION
+    char err[1024];
+    struct classifier classifier;
+    classifier_init(&classifier);
+    if (o.categories && classifier_load(&classifier, o.categories, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-report: --categories %s\n", err);
+        classifier_free(&classifier);
+        return 2;
+    }
+    struct baseline base = {0};
+    if (o.baseline && baseline_load(&base, o.baseline, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-report: --baseline %s\n", err);
+        classifier_free(&classifier);
+        baseline_free(&base);
+        return 2;
+    }
+    struct tests_json tests = {0};
+    if (o.tests_json && tests_json_load(&tests, o.tests_json, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-report: --tests-json %s\n", err);
+        classifier_free(&classifier);
+        baseline_free(&base);
+        return 2;
+    }
+
+    struct model m;
+    model_init(&m, &classifier);
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
+        if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            char **files = NULL;
+            size_t n = 0, cap = 0;
+            walk(argv[i], &files, &n, &cap);
+            if (n == 0)
+                fprintf(stderr, "itest-report: %s: no *.xml file below this directory\n", argv[i]);
+            for (size_t k = 0; k < n; k++) {
+                junit_read_path(&m, files[k]);
+                free(files[k]);
+            }
+            free(files);
+        } else {
+            junit_read_path(&m, argv[i]);
+        }
+    }
+    for (size_t i = 0; i < m.ninputs; i++)
+        if (m.inputs[i].error)
+            fprintf(stderr, "itest-report: %s\n", m.inputs[i].message);
+    if (o.tests_json)
+        tests_json_apply(&tests, &m);
+
+    struct analysis a;
+    analyse(&a, &m, o.budgets, o.nbudgets, o.slowest, o.baseline ? &base : NULL, o.slower);
+    struct report_context ctx = {&m, &a, o.title};
+    int write_failed = 0;
+    if (!o.quiet)
+        report_text(stdout, &ctx);
+    const struct {
+        const char *path;
+        void (*write)(FILE *, const struct report_context *);
+    } outputs[] = {
+        {o.json, report_json}, {o.html, report_html}, {o.junit, report_junit}, {o.csv, report_csv}};
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+        if (!outputs[i].path)
+            continue;
+        FILE *f = open_output(outputs[i].path);
+        if (!f) {
+            write_failed = 1;
+            continue;
+        }
+        outputs[i].write(f, &ctx);
+        write_failed |= close_output(f, outputs[i].path) != 0;
+    }
+    if (o.markdown)
+        write_failed |= report_markdown_file(o.markdown, &ctx) != 0;
+    if (o.split)
+        write_failed |= split_write(&m, o.tests_json ? &tests : NULL, o.split, o.split_dir,
+                                    o.quiet ? NULL : stdout) != 0;
+
+    if (a.input_errors || write_failed)
+        rc = 2;
+    else if (o.fail_on == FAIL_ON_FAILURES && (a.failed || a.errored || a.budget_violations))
+        rc = 1;
+    else if (o.fail_on == FAIL_ON_NEW && a.nnew_failures)
+        rc = 1;
+
+    analysis_free(&a);
+    model_free(&m);
+    tests_json_free(&tests);
+    baseline_free(&base);
+    classifier_free(&classifier);
+    free(o.budgets);
+    xmlCleanupParser();
+    return rc;
+}

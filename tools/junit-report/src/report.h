@@ -1,0 +1,32 @@
+/* The report formats. Each writes the whole analysis; the terminal summary is the short one. */
+#ifndef REPORT_REPORT_H
+#define REPORT_REPORT_H
+
+#include <stdio.h>
+
+#include "analysis.h"
+#include "model.h"
+
+#define REPORT_SCHEMA "itest-report/1"
+#define MARKDOWN_LIMIT 65000 /* GitHub's step summary takes up to 1 MiB; keep well under */
+
+struct report_context {
+    const struct model *m;
+    const struct analysis *a;
+    const char *title;
+};
+
+void report_text(FILE *f, const struct report_context *r);
+void report_markdown(FILE *f, const struct report_context *r); /* may exceed the limit */
+int report_markdown_file(const char *path, const struct report_context *r); /* truncates */
+void report_json(FILE *f, const struct report_context *r);
+void report_html(FILE *f, const struct report_context *r);
+void report_junit(FILE *f, const struct report_context *r);
+void report_csv(FILE *f, const struct report_context *r);
+
+/* Shared by the writers */
+const char *report_category(const struct report_context *r, const struct test *t);
+void report_test_id(const struct report_context *r, const struct test *t, struct buf *out);
+const struct failure *report_failure(const struct report_context *r, const struct test *t);
+
+#endif

@@ -1,0 +1,226 @@
+/* --markdown: fits a GitHub step summary. Written to memory first, then cut at a line
+ * boundary under MARKDOWN_LIMIT with a note saying where the rest is. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define GROUPS_LISTED 25
+#define ROWS_LISTED 50
+
+static void timing_table(FILE *f, const char *what, const struct timing_row *rows, size_t n)
+{
+    if (!n)
+        return;
+    fprintf(f,
+            "\n### Timing per %s\n\n| %s | cases | failed | total s | mean s | min s | max s | "
+            "p50 s | p95 s | p99 s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            what, what);
+    for (size_t i = 0; i < n; i++) {
+        const struct timing_row *r = &rows[i];
+        fputs("| ", f);
+        put_md_cell(f, r->name, 80);
+        fprintf(f, " | %zu | %zu | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", r->count,
+                r->failed, r->total, r->mean, r->min, r->max, r->p50, r->p95, r->p99);
+    }
+}
+
+void report_markdown(FILE *f, const struct report_context *r)
+{
+    const struct model *m = r->m;
+    const struct analysis *a = r->a;
+    const struct classifier *c = m->classifier;
+    struct buf id = {0};
+    int bad = a->failed || a->errored || a->input_errors;
+    fprintf(f, "## %s %s\n\n", bad ? "❌" : "✅", r->title);
+    fputs("| tests | passed | failed | errored | skipped | flaky | runs | seconds |\n"
+          "|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+          f);
+    fprintf(f, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu | %.3f |\n", a->tests, a->passed,
+            a->failed, a->errored, a->skipped, a->flaky, a->runs, a->seconds);
+
+    for (size_t i = 0; i < m->ninputs; i++)
+        if (m->inputs[i].error) {
+            fputs("\n> **Input error:** `", f);
+            put_md_cell(f, m->inputs[i].message, 400);
+            fputs("`\n", f);
+        }
+
+    if (a->ngroups) {
+        fputs("\n### Failures by category\n\n| severity | category | failures | suggested fix |\n"
+              "|---|---|---:|---|\n",
+              f);
+        for (size_t k = 0; k < c->ncats; k++) {
+            if (!a->category_failures[k])
+                continue;
+            fprintf(f, "| %s | %s | %zu | ", c->cats[k].severity, c->cats[k].name,
+                    a->category_failures[k]);
+            put_md_cell(f, c->cats[k].fix, 400);
+            fputs(" |\n", f);
+        }
+        fputs("\n| category | count | signature | example case |\n|---|---:|---|---|\n", f);
+        for (size_t g = 0; g < a->ngroups && g < GROUPS_LISTED; g++) {
+            uint32_t gi = a->groups[g];
+            const struct group *grp = &m->groups[gi];
+            fprintf(f, "| %s | %u | `", c->cats[grp->category].name, grp->count);
+            put_md_cell(f, strtab_get(&m->str, grp->signature), 200);
+            fputs("` | ", f);
+            if (a->group_head[gi]) {
+                report_test_id(r, &m->tests[m->failures[a->group_head[gi] - 1].test], &id);
+                put_md_cell(f, id.data, 120);
+            }
+            fputs(" |\n", f);
+        }
+        if (a->ngroups > GROUPS_LISTED)
+            fprintf(f, "\n%zu more groups in the JSON and HTML reports.\n",
+                    a->ngroups - GROUPS_LISTED);
+        fputs("\n**Suites most affected:** ", f);
+        for (size_t i = 0; i < a->naffected && i < 10; i++) {
+            fputs(i ? ", " : "", f);
+            put_md_cell(f, a->affected[i].suite, 80);
+            fprintf(f, " (%zu)", a->affected[i].failures);
+        }
+        fputc('\n', f);
+    }
+    if (a->has_baseline) {
+        fprintf(f,
+                "\n### Against the baseline\n\n%zu new failures, %zu fixed, %zu slower by more "
+                "than %.0f%%.\n\n",
+                a->nnew_failures, a->nfixed, a->nslower, a->slower_percent);
+        for (size_t i = 0; i < a->nnew_failures && i < ROWS_LISTED; i++) {
+            report_test_id(r, &m->tests[a->new_failures[i].test], &id);
+            fputs("- new failure: `", f);
+            put_md_cell(f, id.data, 200);
+            fputs("`\n", f);
+        }
+        for (size_t i = 0; i < a->nfixed && i < ROWS_LISTED; i++) {
+            report_test_id(r, &m->tests[a->fixed[i].test], &id);
+            fputs("- fixed: `", f);
+            put_md_cell(f, id.data, 200);
+            fputs("`\n", f);
+        }
+        for (size_t i = 0; i < a->nslower && i < ROWS_LISTED; i++) {
+            report_test_id(r, &m->tests[a->slower[i].test], &id);
+            fputs("- slower: `", f);
+            put_md_cell(f, id.data, 200);
+            fprintf(f, "` %.3f s → %.3f s\n", a->slower[i].before, a->slower[i].after);
+        }
+    }
+    if (a->nflaky) {
+        fputs("\n### Flaky cases\n\n| case | runs | reruns |\n|---|---:|---:|\n", f);
+        for (size_t i = 0; i < a->nflaky && i < ROWS_LISTED; i++) {
+            const struct test *t = &m->tests[a->flaky_tests[i]];
+            report_test_id(r, t, &id);
+            fputs("| ", f);
+            put_md_cell(f, id.data, 200);
+            fprintf(f, " | %u | %u |\n", t->runs, t->flaky_reruns);
+        }
+    }
+    if (a->nmodels) {
+        fputs(
+            "\n### Pass rate per model\n\n| model | cases | passed | failed | errored | skipped | "
+            "flaky | pass rate |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+            f);
+        for (size_t i = 0; i < a->nmodels; i++) {
+            const struct model_row *x = &a->models[i];
+            fputs("| ", f);
+            put_md_cell(f, x->model, 80);
+            fprintf(f, " | %zu | %zu | %zu | %zu | %zu | %zu | ", x->tests, x->passed, x->failed,
+                    x->errored, x->skipped, x->flaky);
+            if (x->pass_rate < 0)
+                fputs("– |\n", f);
+            else
+                fprintf(f, "%.1f%% |\n", 100 * x->pass_rate);
+        }
+    }
+    int over = 0;
+    for (size_t i = 0; i < a->nbudgets; i++)
+        over |= a->budgets[i].violated || !a->budgets[i].found;
+    if (a->nbudgets) {
+        fputs("\n### Budgets\n\n| suite or label | budget s | actual s | |\n|---|---:|---:|---|\n",
+              f);
+        for (size_t i = 0; i < a->nbudgets; i++) {
+            const struct budget *b = &a->budgets[i];
+            fputs("| ", f);
+            put_md_cell(f, b->name, 80);
+            fprintf(f, " | %.3f | %.3f | %s |\n", b->limit, b->actual,
+                    !b->found     ? "no such suite or label"
+                    : b->violated ? "❌ over"
+                                  : "✅");
+        }
+    }
+    (void)over;
+    timing_table(f, "suite", a->suites, a->nsuites);
+    timing_table(f, "label", a->labels, a->nlabels);
+    if (a->nslowest) {
+        fputs("\n### Slowest cases\n\n| case | seconds |\n|---|---:|\n", f);
+        for (size_t i = 0; i < a->nslowest; i++) {
+            const struct test *t = &m->tests[a->slowest[i]];
+            report_test_id(r, t, &id);
+            fputs("| ", f);
+            put_md_cell(f, id.data, 200);
+            fprintf(f, " | %.3f |\n", test_seconds(t));
+        }
+    }
+    if (a->nmetrics) {
+        fputs("\n### Measurements\n\n| case | name | value |\n|---|---|---:|\n", f);
+        for (size_t i = 0; i < a->nmetrics && i < 200; i++) {
+            const struct metric *x = &m->metrics[a->metrics[i]];
+            report_test_id(r, &m->tests[x->test], &id);
+            fputs("| ", f);
+            put_md_cell(f, id.data, 200);
+            fputs(" | ", f);
+            put_md_cell(f, strtab_get(&m->str, x->name), 80);
+            fputs(" | ", f);
+            put_md_cell(f, strtab_get(&m->str, x->value), 40);
+            fputs(" |\n", f);
+        }
+        if (a->nmetrics > 200)
+            fprintf(f, "\n%zu more measurements in the JSON report.\n", a->nmetrics - 200);
+    }
+    buf_free(&id);
+}
+
+int report_markdown_file(const char *path, const struct report_context *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) {
+        fprintf(stderr, "itest-report: %s: out of memory\n", path);
+        return -1;
+    }
+    report_markdown(mem, r);
+    fclose(mem);
+    static const char note[] =
+        "\n\n> The summary was cut here to fit a CI step summary (%zu of %zu bytes shown); the "
+        "JSON and HTML reports hold everything.\n";
+    if (len > MARKDOWN_LIMIT) {
+        size_t cut = MARKDOWN_LIMIT - 400;
+        while (cut > 0 && text[cut - 1] != '\n')
+            cut--;
+        char tail[400];
+        snprintf(tail, sizeof tail, note, cut, len);
+        text[cut] = '\0';
+        size_t total = len;
+        len = cut;
+        (void)total;
+        FILE *f = open_output(path);
+        if (!f) {
+            free(text);
+            return -1;
+        }
+        fwrite(text, 1, len, f);
+        fputs(tail, f);
+        free(text);
+        return close_output(f, path);
+    }
+    FILE *f = open_output(path);
+    if (!f) {
+        free(text);
+        return -1;
+    }
+    fwrite(text, 1, len, f);
+    free(text);
+    return close_output(f, path);
+}

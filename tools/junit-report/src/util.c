@@ -1,0 +1,323 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "itest-report: out of memory (asked for %zu bytes)\n", n);
+    exit(2);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(n * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory(n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void *reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void unreserve(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes);
+}
+
+void grow(void *array, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    if (n > SIZE_MAX / size)
+        out_of_memory(SIZE_MAX);
+    *(void **)array = xrealloc(*(void **)array, n * size);
+    *cap = n;
+}
+
+void buf_add(struct buf *b, const char *s, size_t n)
+{
+    grow(&b->data, &b->cap, b->len + n + 1, 1);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+    buf_add(b, &c, 1);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    grow(&b->data, &b->cap, b->len + (size_t)n + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void buf_clear(struct buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+size_t utf8_prefix(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    size_t k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
+size_t buf_add_capped(struct buf *b, const char *s, size_t n, size_t limit)
+{
+    size_t room = b->len < limit ? limit - b->len : 0;
+    size_t take = utf8_prefix(s, n, room);
+    if (take)
+        buf_add(b, s, take);
+    return n - take;
+}
+
+static int xml_invalid(unsigned char c)
+{
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+void put_xml(FILE *f, const char *s, size_t n, int attribute)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *rep = NULL;
+        if (c == '<')
+            rep = "&lt;";
+        else if (c == '>')
+            rep = "&gt;";
+        else if (c == '&')
+            rep = "&amp;";
+        else if (attribute && c == '"')
+            rep = "&quot;";
+        else if (attribute && c == '\n')
+            rep = "&#10;";
+        else if (attribute && c == '\r')
+            rep = "&#13;";
+        else if (attribute && c == '\t')
+            rep = "&#9;";
+        else if (xml_invalid(c))
+            rep = "?";
+        if (!rep)
+            continue;
+        fwrite(s + start, 1, i - start, f);
+        fputs(rep, f);
+        start = i + 1;
+    }
+    fwrite(s + start, 1, n - start, f);
+}
+
+void put_xml_str(FILE *f, const char *s, int attribute)
+{
+    put_xml(f, s ? s : "", s ? strlen(s) : 0, attribute);
+}
+
+void put_json_strn(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        fwrite(s + start, 1, i - start, f);
+        switch (c) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            fprintf(f, "\\u%04x", c);
+            break;
+        }
+        start = i + 1;
+    }
+    fwrite(s + start, 1, n - start, f);
+    fputc('"', f);
+}
+
+void put_json_str(FILE *f, const char *s)
+{
+    put_json_strn(f, s ? s : "", s ? strlen(s) : 0);
+}
+
+void put_html(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            if (xml_invalid((unsigned char)*s))
+                fputc('?', f);
+            else
+                fputc(*s, f);
+        }
+    }
+}
+
+void put_csv(FILE *f, const char *s)
+{
+    s = s ? s : "";
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void put_md_cell(FILE *f, const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s && *s; s++, n++) {
+        if (n >= max && ((unsigned char)*s & 0xC0) != 0x80) {
+            fputs("…", f);
+            return;
+        }
+        unsigned char c = (unsigned char)*s;
+        if (c == '|')
+            fputs("\\|", f);
+        else if (c == '\n')
+            fputs("<br>", f);
+        else if (c == '<')
+            fputs("&lt;", f);
+        else if (c == '>')
+            fputs("&gt;", f);
+        else if (c == '`')
+            fputc('\'', f);
+        else if (c == '\r' || xml_invalid(c))
+            fputc(' ', f);
+        else
+            fputc(c, f);
+    }
+}
+
+void format_seconds(char out[32], double s)
+{
+    /* snprintf honours LC_NUMERIC; the tool never calls setlocale, so this is the C locale. */
+    if (s >= 0.001 || s == 0)
+        snprintf(out, 32, "%.3f", s);
+    else
+        snprintf(out, 32, "%.6f", s);
+}
+
+FILE *open_output(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "itest-report: %s: cannot write: %s\n", path, strerror(errno));
+    return f;
+}
+
+int close_output(FILE *f, const char *path)
+{
+    int bad = ferror(f);
+    if (f == stdout)
+        bad |= fflush(f) != 0;
+    else
+        bad |= fclose(f) != 0;
+    if (bad) {
+        fprintf(stderr, "itest-report: %s: write failed: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}

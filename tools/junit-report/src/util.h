@@ -1,0 +1,61 @@
+/* Small helpers shared by itest-report's modules: allocation that never returns NULL, a
+ * growable byte buffer, and the escapers every output format needs. */
+#ifndef REPORT_UTIL_H
+#define REPORT_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Allocation failure ends the program with exit status 2 and a message: the report cannot be
+ * trusted once an input was only partly recorded. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Address space for an array that may grow large: pages cost memory only once touched, and
+ * the array never moves (no copy, no remap while the reader's second thread runs). NULL when
+ * the system refuses; callers then fall back to grow(). Release with unreserve. */
+void *reserve(size_t bytes);
+void unreserve(void *p, size_t bytes);
+
+/* Grows `*array` (of `*cap` elements of `size` bytes) to hold at least `need` elements. */
+void grow(void *array, size_t *cap, size_t need, size_t size);
+
+struct buf {
+    char *data; /* always NUL-terminated once anything was added */
+    size_t len, cap;
+};
+void buf_add(struct buf *b, const char *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_clear(struct buf *b);
+void buf_free(struct buf *b);
+/* Adds at most `limit` bytes in total to `b` (a bounded capture); returns bytes dropped. */
+size_t buf_add_capped(struct buf *b, const char *s, size_t n, size_t limit);
+
+/* The longest prefix of s[0..n) of at most `max` bytes that does not cut a UTF-8 sequence. */
+size_t utf8_prefix(const char *s, size_t n, size_t max);
+
+/* Escapers writing to a stream. Invalid XML characters (C0 controls other than tab, newline
+ * and carriage return) become '?', so that whatever a producer wrote, our XML stays valid. */
+void put_xml(FILE *f, const char *s, size_t n, int attribute);
+void put_xml_str(FILE *f, const char *s, int attribute);
+void put_json_str(FILE *f, const char *s); /* with the quotes */
+void put_json_strn(FILE *f, const char *s, size_t n);
+void put_html(FILE *f, const char *s);
+void put_csv(FILE *f, const char *s); /* one RFC 4180 field */
+/* Markdown table cell: pipes and newlines escaped, at most `max` bytes then an ellipsis. */
+void put_md_cell(FILE *f, const char *s, size_t max);
+
+/* Seconds as the shortest of "%.3f"/"%.6g" that keeps the value readable, in the C locale. */
+void format_seconds(char out[32], double s);
+
+/* Opens `path` for writing ("-" is stdout); on failure prints "itest-report: PATH: reason". */
+FILE *open_output(const char *path);
+/* Closes what open_output gave; returns 0, or -1 after printing the write error. */
+int close_output(FILE *f, const char *path);
+
+#endif
