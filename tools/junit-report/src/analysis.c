@@ -401,7 +401,8 @@ static void budgets(struct analysis *a, char *const *specs, size_t n)
                 b->actual += a->suites[k].total;
             }
         }
-        for (size_t k = 0; k < a->nlabels; k++) {
+        /* a suite of that name, else a label (our suites are also labels: one, not both) */
+        for (size_t k = 0; k < a->nlabels && !b->found; k++) {
             if (strcmp(a->labels[k].name, b->name) == 0) {
                 b->found = 1;
                 b->actual += a->labels[k].total;

@@ -14,7 +14,7 @@
 #include "repair.h"
 
 #define CHUNK (128u * 1024)
-#define MAX_DEPTH 300
+#define MAX_DEPTH 256 /* libxml2's own limit when it builds trees; SAX has none */
 #define MAX_SUITES 64
 #define BODY_MAX 4096    /* head of a failure text kept for categories and the example */
 #define OUTPUT_KEEP 2048 /* tail of a case's output kept for cases without failure text */
@@ -161,8 +161,8 @@ double junit_parse_time(const char *s, size_t n)
         char c = s[i];
         if (s + i == dot)
             digits[k++] = '.';
-        else if ((c >= '0' && c <= '9') || ((c == '-' || c == '+') && i == 0) || c == 'e' ||
-                 c == 'E')
+        else if ((c >= '0' && c <= '9') || c == 'e' || c == 'E' ||
+                 ((c == '-' || c == '+') && (i == 0 || s[i - 1] == 'e' || s[i - 1] == 'E')))
             digits[k++] = c;
         else if (c == ',' || c == '.' || c == '\'' || c == ' ' || c == '_')
             continue;
@@ -288,7 +288,7 @@ static void named_set(struct named_value *list, size_t *n, size_t max, const cha
 
 static void start_suite(struct session *p, const xmlChar **a, int na)
 {
-    if (p->nsuites == MAX_SUITES) {
+    if (p->nsuites >= MAX_SUITES) {
         p->nsuites++; /* deeper than this: counted, the innermost kept frame is used */
         return;
     }
@@ -490,6 +490,11 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 {
     struct session *p = ctx;
     const char *name = (const char *)localname;
+    if (p->depth >= MAX_DEPTH) {
+        fail_at(p, xmlSAX2GetLineNumber(p->ctxt), xmlSAX2GetColumnNumber(p->ctxt), -2,
+                "elements nested deeper than %d levels; not a test report", MAX_DEPTH);
+        return;
+    }
     enum kind parent = p->depth > 0 ? p->kinds[p->depth - 1] : K_OTHER;
     enum kind k;
     if (p->depth == 0 && p->wrapped) {
@@ -502,10 +507,8 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
         if (parent == K_FLAKY || parent == K_RERUN || parent == K_IGNORED_TEXT)
             k = K_IGNORED_TEXT;
     }
-    if (p->depth < MAX_DEPTH) {
-        p->kinds[p->depth] = k;
-        p->lines[p->depth] = xmlSAX2GetLineNumber(p->ctxt);
-    }
+    p->kinds[p->depth] = k;
+    p->lines[p->depth] = xmlSAX2GetLineNumber(p->ctxt);
     p->depth++;
     size_t len;
     const xmlChar *v;

@@ -247,8 +247,6 @@ int main(int argc, char **argv)
             printf("itest-report %s\n", ITEST_VERSION);
             return 0;
         default:
-            if (optopt)
-                return usage_error("option -%c is unknown or lacks its value", optopt);
             return usage_error("%s: unknown option or missing value", argv[optind - 1]);
         }
     }

@@ -233,8 +233,9 @@ static int uninformative(const char *s, size_t n)
     return digits && digits < n && s[n - 1 - digits] == ':' && !memchr(s, ' ', n - digits);
 }
 
-/* The headline of a failure text: its first informative line. */
-static const char *headline(const char *text, size_t *len)
+/* The headline of a failure text: its first informative line, or with `any` its first
+ * non-blank one; NULL when there is none. */
+static const char *headline(const char *text, size_t *len, int any)
 {
     const char *first = NULL;
     size_t first_len = 0;
@@ -257,7 +258,7 @@ static const char *headline(const char *text, size_t *len)
         p = end ? end + 1 : NULL;
     }
     *len = first_len;
-    return first;
+    return any ? first : NULL;
 }
 
 /* In captured output the failure is usually the last line mentioning an error. */
@@ -286,12 +287,18 @@ static void add_failure(struct model *m, struct test *t, const struct case_in *c
 {
     size_t len = 0;
     const char *line = NULL;
+    /* go-junit-report says message="Failed", GoogleTest starts with a file:line: the first
+     * line that says something, wherever it is */
     if (c->message && *c->message)
-        line = headline(c->message, &len);
+        line = headline(c->message, &len, 0);
     if (!line && c->body && *c->body)
-        line = headline(c->body, &len);
+        line = headline(c->body, &len, 0);
     if (!line && c->output && *c->output)
         line = output_headline(c->output, &len);
+    if (!line && c->message && *c->message)
+        line = headline(c->message, &len, 1);
+    if (!line && c->body && *c->body)
+        line = headline(c->body, &len, 1);
     if (!line) {
         line = "(no failure text)";
         len = strlen(line);

@@ -102,6 +102,23 @@ static int closes_value(const char *s, size_t n, int at_end)
     return s[i] == '=';
 }
 
+/* Length of an ANSI escape sequence (ESC '[' parameters final-letter) at s, 0 when it is not
+ * one, -1 when more input is needed: colour codes from test runners say nothing in a report. */
+static long ansi_sequence(const char *s, size_t n, int at_end)
+{
+    if (n < 2)
+        return at_end ? 0 : -1;
+    if (s[1] != '[')
+        return 0;
+    for (size_t i = 2; i < n && i < 32; i++) {
+        char c = s[i];
+        if ((c >= '0' && c <= '9') || c == ';' || c == '?')
+            continue;
+        return (c >= '@' && c <= '~') ? (long)i + 1 : 0;
+    }
+    return n < 32 && !at_end ? -1 : 0;
+}
+
 static int starts(const char *s, size_t n, const char *lit)
 {
     size_t k = strlen(lit);
@@ -166,6 +183,14 @@ void repair_feed(struct repair *r, const char *in, size_t n, int at_end, struct 
                 } else {
                     buf_add(out, p, take = (size_t)k);
                 }
+            } else if (c == 0x1b) {
+                long k = ansi_sequence(p, left, at_end);
+                if (k < 0)
+                    goto wait;
+                if (k == 0)
+                    buf_putc(out, '?');
+                take = k > 0 ? (size_t)k : 1;
+                r->fixed++;
             } else if (forbidden(c)) {
                 buf_putc(out, '?');
                 r->fixed++;

@@ -96,8 +96,9 @@ void report_text(FILE *f, const struct report_context *r)
             fprintf(f, "error: %s\n", m->inputs[i].message);
         else if (m->inputs[i].repaired)
             fprintf(f,
-                    "note: %s: read leniently; %zu characters XML does not allow were escaped "
-                    "or replaced\n",
+                    "note: %s: read leniently: %zu places fixed (characters XML does not "
+                    "allow, unescaped <, & or quotes in names, undeclared entities kept as "
+                    "text)\n",
                     m->inputs[i].name, m->inputs[i].repaired);
     }
     buf_free(&id);

@@ -1,0 +1,168 @@
+/* Every output format: the JSON schema's top level, a merged JUnit that validates against
+ * Jenkins' junit-10.xsd and reads back to the same totals, Markdown that fits a step summary,
+ * self-contained HTML, CSV with one row per case. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_test.h"
+
+#define ALL_SAMPLES                                                                                \
+    "'" DATA_DIR "/cmocka' '" DATA_DIR "/ctest' '" DATA_DIR "/gtest' '" DATA_DIR "/go' '" DATA_DIR \
+    "/jest' '" DATA_DIR "/mocha' '" DATA_DIR "/pytest/xunit2.xml' '" DATA_DIR                      \
+    "/surefire' '" DATA_DIR "/itest'"
+
+static void json_top_level_follows_the_schema(void **state)
+{
+    (void)state;
+    const char *json = work_path("r.json");
+    char *out;
+    report_run(&out, "--quiet --json '%s' " ALL_SAMPLES, json);
+    free(out);
+    cJSON *r = read_json(json);
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(r, "schema");
+    if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "itest-report/1") != 0)
+        itest_fail("\"schema\" must be \"itest-report/1\"");
+    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
+    double sum = 0;
+    static const char *const parts[] = {"passed", "failed", "errored", "skipped", "flaky"};
+    for (int i = 0; i < 5; i++)
+        sum += json_number(totals, parts[i]);
+    if (sum != json_number(totals, "tests"))
+        itest_fail("totals: passed+failed+errored+skipped+flaky = %g, tests = %g", sum,
+                   json_number(totals, "tests"));
+    static const char *const members[] = {"inputs", "categories", "suites_most_affected",
+                                          "timing", "budgets",    "baseline",
+                                          "flaky",  "models",     "metrics",
+                                          "cases"};
+    for (size_t i = 0; i < sizeof members / sizeof *members; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(r, members[i]))
+            itest_fail("the report lacks \"%s\"", members[i]);
+    const cJSON *cat = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "categories"), 0);
+    static const char *const cat_members[] = {"name", "severity", "fix", "failures", "groups"};
+    for (size_t i = 0; i < 5; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(cat, cat_members[i]))
+            itest_fail("a category lacks \"%s\"", cat_members[i]);
+    const cJSON *row = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "timing"), "suites"),
+        0);
+    static const char *const stats[] = {"count", "total", "mean", "min",
+                                        "max",   "p50",   "p95",  "p99"};
+    for (size_t i = 0; i < 8; i++)
+        json_number(row, stats[i]);
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "cases")) !=
+        (int)json_number(totals, "tests"))
+        itest_fail("\"cases\" must hold every test once");
+    cJSON_Delete(r);
+}
+
+static void merged_junit_validates_and_reads_back(void **state)
+{
+    (void)state;
+    const char *merged = work_path("merged.xml"), *j1 = work_path("r1.json"),
+               *j2 = work_path("r2.json");
+    char *out;
+    report_run(&out, "--quiet --junit '%s' --json '%s' " ALL_SAMPLES, merged, j1);
+    free(out);
+    int status = shell_run(&out, 60, "xmllint --noout --schema '%s' '%s'", SCHEMA_PATH, merged);
+    if (status != 0)
+        itest_fail("the merged JUnit does not validate against junit-10.xsd:\n%s", out);
+    free(out);
+    report_run(&out, "--quiet --json '%s' '%s'", j2, merged);
+    free(out);
+    cJSON *a = read_json(j1), *b = read_json(j2);
+    static const char *const keys[] = {"tests", "passed", "failed", "errored", "skipped", "flaky"};
+    for (int i = 0; i < 6; i++) {
+        double x = json_number(cJSON_GetObjectItemCaseSensitive(a, "totals"), keys[i]);
+        double y = json_number(cJSON_GetObjectItemCaseSensitive(b, "totals"), keys[i]);
+        if (x != y)
+            itest_fail("totals.%s: %g from the inputs, %g from the merged file", keys[i], x, y);
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+
+static void markdown_fits_a_step_summary(void **state)
+{
+    (void)state;
+    /* 3,000 suites make a timing table far over the limit */
+    const char *many = work_path("many.xml"), *md = work_path("r.md");
+    FILE *f = fopen(many, "w");
+    fputs("<testsuites>\n", f);
+    for (int i = 0; i < 3000; i++)
+        fprintf(f,
+                "<testsuite name=\"suite_with_a_long_name_%04d\"><testcase name=\"c\" "
+                "time=\"0.5\"/></testsuite>\n",
+                i);
+    fputs("</testsuites>\n", f);
+    fclose(f);
+    char *out;
+    report_run(&out, "--quiet --markdown '%s' '%s'", md, many);
+    free(out);
+    char *text = read_file(md);
+    size_t n = strlen(text);
+    if (n >= 65000)
+        itest_fail("the Markdown is %zu bytes; a step summary needs it under 65,000", n);
+    assert_contains(text, "cut here to fit a CI step summary");
+    free(text);
+    report_run(&out, "--quiet --markdown '%s' '%s/jest/sample.xml'", md, DATA_DIR);
+    free(out);
+    text = read_file(md);
+    assert_contains(text, "| tests | passed | failed |");
+    assert_contains(text, "### Failures by category");
+    assert_contains(text, "### Pass rate per model");
+    assert_not_contains(text, "cut here");
+    free(text);
+}
+
+static void html_is_one_self_contained_page(void **state)
+{
+    (void)state;
+    const char *html = work_path("r.html");
+    char *out;
+    report_run(&out, "--quiet --html '%s' " ALL_SAMPLES, html);
+    free(out);
+    char *text = read_file(html);
+    assert_contains(text, "<!DOCTYPE html>");
+    static const char *const charts[] = {"aria-label=\"outcome totals\"",
+                                         "aria-label=\"duration histogram\"",
+                                         "aria-label=\"time per suite\""};
+    for (int i = 0; i < 3; i++)
+        assert_contains(text, charts[i]);
+    static const char *const external[] = {"<script", "src=",    "href=\"http",
+                                           "url(",    "@import", "<link"};
+    for (size_t i = 0; i < sizeof external / sizeof *external; i++)
+        assert_not_contains(text, external[i]);
+    assert_contains(text, "status &lt;pending&gt; &amp; &quot;running&quot;"); /* escaped */
+    free(text);
+}
+
+static void csv_has_one_row_per_case(void **state)
+{
+    (void)state;
+    const char *csv = work_path("r.csv");
+    char *out;
+    report_run(&out, "--quiet --csv '%s' '%s/cmocka' '%s/ctest-labels'", csv, DATA_DIR, DATA_DIR);
+    free(out);
+    char *text = read_file(csv);
+    int rows = 0;
+    for (const char *p = text; *p; p++)
+        rows += *p == '\n';
+    if (rows != 1 + 5 + 3)
+        itest_fail("%d lines; expected a header and 8 cases:\n%s", rows, text);
+    assert_contains(text, "suite,case,labels,outcome,seconds,category\n");
+    assert_contains(text,
+                    "registry,\"status <pending> & \"\"running\"\"\",,failed,0.000,assertion\n");
+    assert_contains(text, "database,login,integration;database,failed,4.250,auth\n");
+    free(text);
+}
+
+static const struct itest_case cases[] = {
+    ITEST_CASE(json_top_level_follows_the_schema),
+    ITEST_CASE(merged_junit_validates_and_reads_back),
+    ITEST_CASE(markdown_fits_a_step_summary),
+    ITEST_CASE(html_is_one_self_contained_page),
+    ITEST_CASE(csv_has_one_row_per_case),
+};
+
+ITEST_SUITE_MAIN(cases)
