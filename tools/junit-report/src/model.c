@@ -76,7 +76,10 @@ static uint32_t test_hash(uint32_t suite, uint32_t classname, const char *name, 
 
 static void test_slots_rebuild(struct model *m, size_t nslots)
 {
-    uint64_t *slots = xcalloc(nslots, sizeof *slots);
+    /* written through once now: calloc's untouched pages would map the shared zero page on the
+     * first probe and need a TLB shootdown on both cores at the first insert */
+    uint64_t *slots = xmalloc(nslots * sizeof *slots);
+    memset(slots, 0, nslots * sizeof *slots);
     for (size_t i = 0; i < m->ntest_slots; i++) {
         uint64_t slot = m->test_slots[i];
         if (!slot || (slot & 0xffffffffu) > m->ntests)
