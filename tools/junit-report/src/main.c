@@ -30,7 +30,8 @@ static const char usage_text[] =
     "mocha-junit-reporter, go-junit-report, itest's own) and reports failures by category,\n"
     "timing per suite and label, flaky cases and per-model pass rates.\n"
     "\n"
-    "INPUT is a file, a directory (every *.xml below it) or - for standard input.\n"
+    "INPUT is a file, a directory (every *.xml below it) or - for standard input (none is\n"
+    "needed for a first --split plan with --tests-json).\n"
     "The same test in several inputs counts once; mixed outcomes make it flaky.\n"
     "\n"
     "outputs (the terminal summary goes to standard output unless --quiet):\n"
@@ -250,7 +251,8 @@ int main(int argc, char **argv)
             return usage_error("%s: unknown option or missing value", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
+    /* a first shard plan needs no results yet: the registered tests, balanced by count */
+    if (optind >= argc && !(o.split && o.tests_json))
         return usage_error("%s", "no input given: name JUnit files, directories or - (stdin)");
     if (o.fail_on == FAIL_ON_NEW && !o.baseline)
         return usage_error("%s", "--fail-on new-failures needs --baseline FILE");

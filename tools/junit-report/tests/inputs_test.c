@@ -48,6 +48,18 @@ static void truncated_file_gives_position_and_others_still_count(void **state)
     assert_contains(out, want);
     assert_contains(out, "unexpected end of input");
     free(out);
+    /* cut exactly after an element: nothing half-read is left over, only unclosed elements */
+    char *text2 = slurp_sample("gtest/sample.xml");
+    char *end = strstr(strstr(text2, "</testcase>") + 1, "</testcase>");
+    end[strlen("</testcase>")] = '\0';
+    const char *cut2 = work_path("cut-at-element.xml");
+    write_text(cut2, text2);
+    free(text2);
+    status = report_run(&out, "'%s'", cut2);
+    if (status != 2)
+        itest_fail("a file cut after an element must exit 2, got %d\n%s", status, out);
+    assert_contains(out, "is not closed (truncated file?)");
+    free(out);
     cJSON *r = read_json(json);
     /* the good file's 6 cases are all there, next to what the cut file held before the cut */
     if (!json_case(r, "Store.Unauthorized") || !json_case(r, "Pool.TwoFailures"))
