@@ -2,13 +2,14 @@
 
 #include <ctype.h>
 #include <strings.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <cjson/cJSON.h>
 #include <pcre2.h>
+
+#include "json_file.h"
 
 enum field { FIELD_ANY, FIELD_MESSAGE, FIELD_BODY };
 
@@ -203,50 +204,6 @@ void classifier_free(struct classifier *c)
     match_data = NULL;
 }
 
-static void position_of(const char *text, size_t offset, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < offset && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (b.len + n > 16u << 20) {
-            snprintf(err, errlen, "%s: larger than 16 MiB; not a rule file", path);
-            fclose(f);
-            buf_free(&b);
-            return NULL;
-        }
-        buf_add(&b, chunk, n);
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(err, errlen, "%s: read error", path);
-        buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return b.data ? b.data : xstrdup("");
-}
-
 static const char *member_string(const cJSON *obj, const char *name, int required, int *bad)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -261,19 +218,9 @@ static const char *member_string(const cJSON *obj, const char *name, int require
 
 int classifier_load(struct classifier *c, const char *path, char *err, size_t errlen)
 {
-    size_t len;
-    char *text = read_all(path, &len, err, errlen);
-    if (!text)
+    cJSON *root = json_file_load(path, err, errlen);
+    if (!root)
         return -1;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!root) {
-        int line, col;
-        position_of(text, end ? (size_t)(end - text) : 0, &line, &col);
-        snprintf(err, errlen, "%s:%d:%d: not valid JSON", path, line, col);
-        free(text);
-        return -1;
-    }
     const cJSON *rules =
         cJSON_IsArray(root) ? root : cJSON_GetObjectItemCaseSensitive(root, "rules");
     int rc = -1;
@@ -353,7 +300,6 @@ int classifier_load(struct classifier *c, const char *path, char *err, size_t er
     rc = 0;
 out:
     cJSON_Delete(root);
-    free(text);
     return rc;
 }
 

@@ -119,6 +119,30 @@ static long ansi_sequence(const char *s, size_t n, int at_end)
     return n < 32 && !at_end ? -1 : 0;
 }
 
+/* At an '&': copies a reference XML accepts, writes "&amp;" for a bare '&' or an undeclared
+ * entity, '?' for a reference to a forbidden character. Returns the bytes consumed, -1 when
+ * more input is needed. */
+static long copy_reference(struct repair *r, const char *p, size_t left, int at_end,
+                           struct buf *out)
+{
+    int bad;
+    long k = reference(p, left, at_end, &bad);
+    if (k < 0)
+        return -1;
+    if (k == 0) {
+        buf_puts(out, "&amp;");
+        r->fixed++;
+        return 1;
+    }
+    if (bad) {
+        buf_putc(out, '?');
+        r->fixed++;
+    } else {
+        buf_add(out, p, (size_t)k);
+    }
+    return k;
+}
+
 static int starts(const char *s, size_t n, const char *lit)
 {
     size_t k = strlen(lit);
@@ -169,20 +193,10 @@ void repair_feed(struct repair *r, const char *in, size_t n, int at_end, struct 
                     r->fixed++;
                 }
             } else if (c == '&') {
-                int bad;
-                long k = reference(p, left, at_end, &bad);
+                long k = copy_reference(r, p, left, at_end, out);
                 if (k < 0)
                     goto wait;
-                if (k == 0) {
-                    buf_puts(out, "&amp;");
-                    r->fixed++;
-                } else if (bad) {
-                    buf_putc(out, '?');
-                    r->fixed++;
-                    take = (size_t)k;
-                } else {
-                    buf_add(out, p, take = (size_t)k);
-                }
+                take = (size_t)k;
             } else if (c == 0x1b) {
                 long k = ansi_sequence(p, left, at_end);
                 if (k < 0)
@@ -232,20 +246,10 @@ void repair_feed(struct repair *r, const char *in, size_t n, int at_end, struct 
                 buf_puts(out, "&lt;");
                 r->fixed++;
             } else if (c == '&') {
-                int bad;
-                long k = reference(p, left, at_end, &bad);
+                long k = copy_reference(r, p, left, at_end, out);
                 if (k < 0)
                     goto wait;
-                if (k == 0) {
-                    buf_puts(out, "&amp;");
-                    r->fixed++;
-                } else if (bad) {
-                    buf_putc(out, '?');
-                    r->fixed++;
-                    take = (size_t)k;
-                } else {
-                    buf_add(out, p, take = (size_t)k);
-                }
+                take = (size_t)k;
             } else if (forbidden(c)) {
                 buf_putc(out, '?');
                 r->fixed++;

@@ -1,46 +1,21 @@
 #include "tests_json.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "json_file.h"
 #include "strtab.h"
 #include "util.h"
 
 int tests_json_load(struct tests_json *t, const char *path, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    cJSON *root = json_file_load(path, err, errlen);
+    if (!root)
         return -1;
-    }
-    struct buf text = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_add(&text, chunk, n);
-    fclose(f);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text.data ? text.data : "", text.len, &end, 0);
-    if (!root) {
-        int line = 1, col = 1;
-        for (const char *p = text.data; p && end && p < end; p++) {
-            if (*p == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        snprintf(err, errlen, "%s:%d:%d: not valid JSON", path, line, col);
-        buf_free(&text);
-        return -1;
-    }
-    buf_free(&text);
     const cJSON *tests = cJSON_GetObjectItemCaseSensitive(root, "tests");
     if (!cJSON_IsArray(tests)) {
         snprintf(err, errlen,
