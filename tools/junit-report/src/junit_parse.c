@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -746,7 +747,45 @@ struct source {
     FILE *spool; /* standard input as read so far */
     int from_spool;
     size_t size_hint; /* bytes expected, (size_t)-1 when unknown */
+    /* a regular file is read through a window mapped WINDOW bytes at a time: no copy through
+     * read(), and only the window counts in the resident set */
+    int mapped;
+    char *window;
+    size_t window_len, window_pos, file_size, file_off;
 };
+#define WINDOW (2u << 20)
+
+static void window_drop(struct source *s)
+{
+    if (s->window)
+        munmap(s->window, s->window_len);
+    s->window = NULL;
+    s->window_len = s->window_pos = 0;
+}
+
+/* The next piece of the mapped file: 0 at its end, -1 when mapping fails. */
+static long window_next(struct source *s, size_t cap, const char **piece)
+{
+    if (s->window && s->window_pos == s->window_len) {
+        s->file_off += s->window_len;
+        window_drop(s);
+    }
+    if (!s->window) {
+        if (s->file_off >= s->file_size)
+            return 0;
+        size_t len = s->file_size - s->file_off < WINDOW ? s->file_size - s->file_off : WINDOW;
+        void *w = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->fd, (off_t)s->file_off);
+        if (w == MAP_FAILED)
+            return -1;
+        madvise(w, len, MADV_SEQUENTIAL);
+        s->window = w;
+        s->window_len = len;
+    }
+    size_t n = s->window_len - s->window_pos < cap ? s->window_len - s->window_pos : cap;
+    *piece = s->window + s->window_pos;
+    s->window_pos += n;
+    return (long)n;
+}
 
 /* The next piece of input: points into the memory, else read into buf. */
 static long source_next(struct source *s, char *buf, size_t cap, const char **piece)
@@ -757,6 +796,8 @@ static long source_next(struct source *s, char *buf, size_t cap, const char **pi
         s->pos += n;
         return (long)n;
     }
+    if (s->mapped)
+        return window_next(s, cap, piece);
     *piece = buf;
     return source_read(s, buf, cap);
 }
@@ -797,6 +838,11 @@ static int source_rewind(struct source *s)
         if (n < 0 || fflush(s->spool) != 0 || fseek(s->spool, 0, SEEK_SET) != 0)
             return -1;
         s->from_spool = 1;
+        return 0;
+    }
+    if (s->mapped) {
+        window_drop(s);
+        s->file_off = 0;
         return 0;
     }
     return lseek(s->fd, 0, SEEK_SET) == 0 ? 0 : -1;
@@ -1062,9 +1108,14 @@ int junit_read_path(struct model *m, const char *path)
         return -1;
     }
     src.size_hint = S_ISREG(st.st_mode) ? (size_t)st.st_size : (size_t)-1;
-    if (!S_ISREG(st.st_mode)) /* a pipe or device: copy aside like standard input */
+    if (S_ISREG(st.st_mode)) {
+        src.mapped = 1;
+        src.file_size = (size_t)st.st_size;
+    } else { /* a pipe or device: copy aside like standard input */
         src.spool = tmpfile();
+    }
     rc = read_source(m, path, &src);
+    window_drop(&src);
     if (src.spool)
         fclose(src.spool);
     close(src.fd);
