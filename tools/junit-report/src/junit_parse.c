@@ -766,6 +766,7 @@ static void window_drop(struct source *s)
 /* The next piece of the mapped file: 0 at its end, -1 when mapping fails. */
 static long window_next(struct source *s, size_t cap, const char **piece)
 {
+    *piece = "";
     if (s->window && s->window_pos == s->window_len) {
         s->file_off += s->window_len;
         window_drop(s);
@@ -790,6 +791,7 @@ static long window_next(struct source *s, size_t cap, const char **piece)
 /* The next piece of input: points into the memory, else read into buf. */
 static long source_next(struct source *s, char *buf, size_t cap, const char **piece)
 {
+    *piece = buf;
     if (s->data) {
         size_t n = s->len - s->pos < cap ? s->len - s->pos : cap;
         *piece = s->data + s->pos;

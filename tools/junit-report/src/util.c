@@ -79,7 +79,8 @@ void grow(void *array, size_t *cap, size_t need, size_t size)
 void buf_add(struct buf *b, const char *s, size_t n)
 {
     grow(&b->data, &b->cap, b->len + n + 1, 1);
-    memcpy(b->data + b->len, s, n);
+    if (n) /* memcpy from NULL is undefined even for no bytes */
+        memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
