@@ -1,5 +1,5 @@
 /* Reads JUnit XML of any common producer into the model, streaming: libxml2's SAX2 push
- * parser sees the input in 256 KiB chunks and the reader keeps only bounded heads and tails
+ * parser sees the input in 128 KiB pieces and the reader keeps only bounded heads and tails
  * of failure text and output. Quirks handled: several root elements in one file (cmocka), no
  * <testsuites> root (CTest), test names in `status`/`result` attributes (CTest, GoogleTest),
  * Surefire's flaky and rerun elements, swapped name and classname (mocha), times with decimal
