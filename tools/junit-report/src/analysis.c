@@ -476,7 +476,6 @@ void analyse(struct analysis *a, struct model *m, char *const *budget_specs, siz
         a->tests++;
         a->runs += t->runs;
         a->seconds += t->seconds;
-        a->no_time += !t->has_time;
         switch ((enum outcome)t->final) {
         case OUT_PASSED:
             a->passed++;

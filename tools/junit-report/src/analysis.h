@@ -39,10 +39,8 @@ struct baseline_case {
     double before, after;
 };
 
-struct options;
-
 struct analysis {
-    size_t tests, passed, failed, errored, skipped, flaky, runs, no_time;
+    size_t tests, passed, failed, errored, skipped, flaky, runs;
     double seconds;
     size_t inputs, input_errors, repaired_inputs;
     size_t failures; /* failure occurrences across runs */

@@ -10,7 +10,7 @@
 
 struct header {
     double seconds;
-    int32_t has_time, outcome, flaky_reruns, reruns, failures, error_element;
+    int32_t has_time, outcome, flaky_reruns, error_element;
     uint32_t nmetrics, present; /* bit i: string i is present (not NULL) */
 };
 
@@ -36,8 +36,12 @@ static void encode(struct buf *b, const struct case_in *c)
 {
     const char *strings[S_COUNT] = {c->suite,   c->classname, c->name,   c->labels,      c->model,
                                     c->message, c->body,      c->output, c->skip_message};
-    struct header h = {c->seconds, c->has_time, (int32_t)c->outcome, c->flaky_reruns,
-                       c->reruns,  c->failures, c->error_element,    (uint32_t)c->nmetrics,
+    struct header h = {c->seconds,
+                       c->has_time,
+                       (int32_t)c->outcome,
+                       c->flaky_reruns,
+                       c->error_element,
+                       (uint32_t)c->nmetrics,
                        0};
     for (int i = 0; i < S_COUNT; i++)
         if (strings[i])
@@ -85,8 +89,6 @@ static void record_batch(struct model *m, const struct buf *b)
                             .has_time = h.has_time,
                             .outcome = (enum outcome)h.outcome,
                             .flaky_reruns = h.flaky_reruns,
-                            .reruns = h.reruns,
-                            .failures = h.failures,
                             .error_element = h.error_element,
                             .message = strings[S_MESSAGE],
                             .body = strings[S_BODY],

@@ -105,7 +105,7 @@ struct session {
     int in_case;
     struct buf name_, classname, labels, model, message, body, output, skip, status;
     double seconds;
-    int has_time, failures, errors, skipped, flaky, reruns, body_done, first_is_error;
+    int has_time, failures, errors, skipped, flaky, body_done, first_is_error;
     struct named_value metrics[32];
     size_t nmetrics;
     struct buf dart;
@@ -350,7 +350,7 @@ static void start_case(struct session *p, const xmlChar **a, int na)
     buf_clear(&p->skip);
     buf_clear(&p->dart);
     buf_clear(&p->status);
-    p->failures = p->errors = p->skipped = p->flaky = p->reruns = p->body_done = 0;
+    p->failures = p->errors = p->skipped = p->flaky = p->body_done = 0;
     p->nmetrics = 0;
     for (size_t i = 0; i < p->nsuite_metrics; i++)
         named_set(p->metrics, &p->nmetrics, 32, p->suite_metrics[i].name.data,
@@ -449,8 +449,6 @@ static void end_case(struct session *p)
     c.has_time = p->has_time;
     c.outcome = o;
     c.flaky_reruns = p->flaky;
-    c.reruns = p->reruns;
-    c.failures = p->failures + p->errors;
     c.error_element = p->first_is_error;
     c.message = p->message.data;
     c.body = p->body.data;
@@ -582,9 +580,6 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
         break;
     case K_FLAKY:
         p->flaky++;
-        break;
-    case K_RERUN:
-        p->reruns++;
         break;
     default:
         break;
@@ -806,12 +801,6 @@ static long source_next(struct source *s, char *buf, size_t cap, const char **pi
 
 static long source_read(struct source *s, char *buf, size_t cap)
 {
-    if (s->data) {
-        const char *piece;
-        long n = source_next(s, buf, cap, &piece);
-        memcpy(buf, piece, (size_t)n);
-        return n;
-    }
     if (s->from_spool) {
         size_t n = fread(buf, 1, cap, s->spool);
         return ferror(s->spool) ? -1 : (long)n;

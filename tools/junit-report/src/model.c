@@ -446,11 +446,6 @@ void model_add_case(struct model *m, const struct case_in *c)
     }
 }
 
-const char *model_test_suite(const struct model *m, const struct test *t)
-{
-    return strtab_get(&m->str, t->suite);
-}
-
 void model_full_name(const struct model *m, const struct test *t, struct buf *out)
 {
     buf_clear(out);

@@ -30,8 +30,6 @@ struct case_in {
     int has_time;
     enum outcome outcome;
     int flaky_reruns;  /* Surefire flakyFailure/flakyError elements */
-    int reruns;        /* Surefire rerunFailure/rerunError elements */
-    int failures;      /* <failure>/<error> elements (GoogleTest writes several) */
     int error_element; /* the first was an <error>: an exception, not a failed check */
     const char *message, *body, *output; /* failure text: attribute, element text, output tail */
     const char *skip_message;
@@ -125,7 +123,6 @@ void model_rollback_input(struct model *m);
 void model_add_case(struct model *m, const struct case_in *c);
 /* Finishes recording the cases added so far; the readers call it at the end of each input. */
 void model_flush(struct model *m);
-const char *model_test_suite(const struct model *m, const struct test *t);
 /* "suite.class.name" as CTest, GoogleTest and our own suites spell a test. */
 void model_full_name(const struct model *m, const struct test *t, struct buf *out);
 

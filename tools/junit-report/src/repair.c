@@ -119,6 +119,17 @@ static long ansi_sequence(const char *s, size_t n, int at_end)
     return n < 32 && !at_end ? -1 : 0;
 }
 
+/* Copies one character of markup or text, with `with` in place of a forbidden one. */
+static void copy_char(struct repair *r, unsigned char c, char with, struct buf *out)
+{
+    if (forbidden(c)) {
+        buf_putc(out, with);
+        r->fixed++;
+    } else {
+        buf_putc(out, (char)c);
+    }
+}
+
 /* At an '&': copies a reference XML accepts, writes "&amp;" for a bare '&' or an undeclared
  * entity, '?' for a reference to a forbidden character. Returns the bytes consumed, -1 when
  * more input is needed. */
@@ -223,11 +234,8 @@ void repair_feed(struct repair *r, const char *in, size_t n, int at_end, struct 
             } else if (c == '>') {
                 r->state = TEXT;
                 buf_putc(out, '>');
-            } else if (forbidden(c)) {
-                buf_putc(out, ' ');
-                r->fixed++;
             } else {
-                buf_putc(out, (char)c);
+                copy_char(r, c, ' ', out);
             }
             break;
         case ATTR:
@@ -250,11 +258,8 @@ void repair_feed(struct repair *r, const char *in, size_t n, int at_end, struct 
                 if (k < 0)
                     goto wait;
                 take = (size_t)k;
-            } else if (forbidden(c)) {
-                buf_putc(out, '?');
-                r->fixed++;
             } else {
-                buf_putc(out, (char)c);
+                copy_char(r, c, '?', out);
             }
             break;
         case COMMENT:
@@ -276,12 +281,7 @@ void repair_feed(struct repair *r, const char *in, size_t n, int at_end, struct 
             }
             if (r->state == SKIP_PI)
                 break;
-            if (forbidden(c)) {
-                buf_putc(out, '?');
-                r->fixed++;
-            } else {
-                buf_putc(out, (char)c);
-            }
+            copy_char(r, c, '?', out);
             break;
         }
         case DECL:
@@ -296,7 +296,7 @@ void repair_feed(struct repair *r, const char *in, size_t n, int at_end, struct 
         case END_TAG:
             if (c == '>')
                 r->state = TEXT;
-            buf_putc(out, forbidden(c) ? ' ' : (char)c);
+            copy_char(r, c, ' ', out);
             break;
         }
         i += take;

@@ -18,20 +18,16 @@ static void timing(FILE *f, const struct timing_row *rows, size_t n)
         const struct timing_row *r = &rows[i];
         fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
         put_json_str(f, r->name);
-        fprintf(f, ", \"count\": %zu, \"failed\": %zu, \"total\": ", r->count, r->failed);
-        num(f, r->total);
-        fputs(", \"mean\": ", f);
-        num(f, r->mean);
-        fputs(", \"min\": ", f);
-        num(f, r->min);
-        fputs(", \"max\": ", f);
-        num(f, r->max);
-        fputs(", \"p50\": ", f);
-        num(f, r->p50);
-        fputs(", \"p95\": ", f);
-        num(f, r->p95);
-        fputs(", \"p99\": ", f);
-        num(f, r->p99);
+        fprintf(f, ", \"count\": %zu, \"failed\": %zu", r->count, r->failed);
+        const struct {
+            const char *name;
+            double value;
+        } stats[] = {{"total", r->total}, {"mean", r->mean}, {"min", r->min}, {"max", r->max},
+                     {"p50", r->p50},     {"p95", r->p95},   {"p99", r->p99}};
+        for (size_t k = 0; k < sizeof stats / sizeof *stats; k++) {
+            fprintf(f, ", \"%s\": ", stats[k].name);
+            num(f, stats[k].value);
+        }
         fputc('}', f);
     }
     fputs(n ? "\n  ]" : "]", f);

@@ -133,9 +133,6 @@ void report_markdown(FILE *f, const struct report_context *r)
                 fprintf(f, "%.1f%% |\n", 100 * x->pass_rate);
         }
     }
-    int over = 0;
-    for (size_t i = 0; i < a->nbudgets; i++)
-        over |= a->budgets[i].violated || !a->budgets[i].found;
     if (a->nbudgets) {
         fputs("\n### Budgets\n\n| suite or label | budget s | actual s | |\n|---|---:|---:|---|\n",
               f);
@@ -149,7 +146,6 @@ void report_markdown(FILE *f, const struct report_context *r)
                                   : "✅");
         }
     }
-    (void)over;
     timing_table(f, "suite", a->suites, a->nsuites);
     timing_table(f, "label", a->labels, a->nlabels);
     if (a->nslowest) {
@@ -195,25 +191,13 @@ int report_markdown_file(const char *path, const struct report_context *r)
     static const char note[] =
         "\n\n> The summary was cut here to fit a CI step summary (%zu of %zu bytes shown); the "
         "JSON and HTML reports hold everything.\n";
-    if (len > MARKDOWN_LIMIT) {
-        size_t cut = MARKDOWN_LIMIT - 400;
+    char tail[400] = "";
+    if (len > MARKDOWN_LIMIT) { /* cut at a line boundary, leaving room for the note */
+        size_t cut = MARKDOWN_LIMIT - sizeof tail;
         while (cut > 0 && text[cut - 1] != '\n')
             cut--;
-        char tail[400];
         snprintf(tail, sizeof tail, note, cut, len);
-        text[cut] = '\0';
-        size_t total = len;
         len = cut;
-        (void)total;
-        FILE *f = open_output(path);
-        if (!f) {
-            free(text);
-            return -1;
-        }
-        fwrite(text, 1, len, f);
-        fputs(tail, f);
-        free(text);
-        return close_output(f, path);
     }
     FILE *f = open_output(path);
     if (!f) {
@@ -221,6 +205,7 @@ int report_markdown_file(const char *path, const struct report_context *r)
         return -1;
     }
     fwrite(text, 1, len, f);
+    fputs(tail, f);
     free(text);
     return close_output(f, path);
 }

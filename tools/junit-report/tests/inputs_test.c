@@ -20,6 +20,23 @@ static long baseline_rss_kb(void)
     return rss;
 }
 
+static void expect_exit(int status, int want, const char *what, const char *out)
+{
+    if (status != want)
+        itest_fail("%s: expected exit %d, got %d\n%s", what, want, status, out);
+}
+
+/* The output names path:line: (any line when line is 0). */
+static void assert_position(const char *out, const char *path, int line)
+{
+    char want[1200];
+    if (line)
+        snprintf(want, sizeof want, "%s:%d:", path, line);
+    else
+        snprintf(want, sizeof want, "%s:", path);
+    assert_contains(out, want);
+}
+
 static char *slurp_sample(const char *sample)
 {
     char path[1024];
@@ -41,11 +58,8 @@ static void truncated_file_gives_position_and_others_still_count(void **state)
     const char *json = work_path("report.json");
     char *out;
     int status = report_run(&out, "--json '%s' '%s' '%s/gtest/sample.xml'", json, cut, DATA_DIR);
-    if (status != 2)
-        itest_fail("a truncated input must exit 2, got %d\n%s", status, out);
-    char want[1200];
-    snprintf(want, sizeof want, "%s:", cut);
-    assert_contains(out, want);
+    expect_exit(status, 2, "a truncated input", out);
+    assert_position(out, cut, 0);
     assert_contains(out, "unexpected end of input");
     free(out);
     /* cut exactly after an element: nothing half-read is left over, only unclosed elements */
@@ -56,8 +70,7 @@ static void truncated_file_gives_position_and_others_still_count(void **state)
     write_text(cut2, text2);
     free(text2);
     status = report_run(&out, "'%s'", cut2);
-    if (status != 2)
-        itest_fail("a file cut after an element must exit 2, got %d\n%s", status, out);
+    expect_exit(status, 2, "a file cut after an element", out);
     assert_contains(out, "is not closed (truncated file?)");
     free(out);
     cJSON *r = read_json(json);
@@ -76,11 +89,8 @@ static void malformed_xml_gives_line_and_column(void **state)
     write_text(bad, "<testsuite name=\"s\">\n  <testcase name=\"a\">\n</testsuite>\n");
     char *out;
     int status = report_run(&out, "'%s'", bad);
-    if (status != 2)
-        itest_fail("expected exit 2, got %d\n%s", status, out);
-    char want[1200];
-    snprintf(want, sizeof want, "%s:3:", bad);
-    assert_contains(out, want);
+    expect_exit(status, 2, "a tag mismatch", out);
+    assert_position(out, bad, 3);
     assert_contains(out, "mismatch");
     free(out);
 }
@@ -98,13 +108,10 @@ static void empty_garbage_and_foreign_xml_are_named(void **state)
     fclose(f);
     char *out;
     int status = report_run(&out, "'%s' '%s' '%s'", empty, html, garbage);
-    if (status != 2)
-        itest_fail("expected exit 2, got %d\n%s", status, out);
+    expect_exit(status, 2, "empty, foreign and garbage inputs", out);
     assert_contains(out, "no XML content (empty input)");
     assert_contains(out, "not JUnit XML: the root element is <html>");
-    char want[1200];
-    snprintf(want, sizeof want, "%s:1:", garbage);
-    assert_contains(out, want);
+    assert_position(out, garbage, 1);
     free(out);
 }
 
@@ -113,8 +120,7 @@ static void missing_and_unreadable_inputs(void **state)
     (void)state;
     char *out;
     int status = report_run(&out, "/nonexistent/results.xml '%s/go/report.xml'", DATA_DIR);
-    if (status != 2)
-        itest_fail("expected exit 2, got %d\n%s", status, out);
+    expect_exit(status, 2, "a missing input", out);
     assert_contains(out, "/nonexistent/results.xml: cannot read: No such file or directory");
     assert_contains(out, "tests 4:"); /* the other input is still reported */
     free(out);
@@ -167,11 +173,8 @@ static void deep_nesting_is_refused_with_position(void **state)
     fclose(f);
     char *out;
     int status = report_run(&out, "'%s'", deep);
-    if (status != 2)
-        itest_fail("expected exit 2, got %d\n%s", status, out);
-    char want[1200];
-    snprintf(want, sizeof want, "%s:1:", deep);
-    assert_contains(out, want);
+    expect_exit(status, 2, "10,000-deep nesting", out);
+    assert_position(out, deep, 1);
     assert_contains(out, "nested deeper than 256 levels");
     free(out);
 }
@@ -275,9 +278,7 @@ static void bad_command_lines_exit_2_naming_the_flag(void **state)
     assert_contains(out, "rule 1: unknown member \"colour\"");
     free(out);
     report_run(&out, "--categories '%s' x.xml", badjson);
-    char want[1200];
-    snprintf(want, sizeof want, "%s:2:", badjson);
-    assert_contains(out, want);
+    assert_position(out, badjson, 2);
     free(out);
     report_run(&out, "--categories '%s' x.xml", badre);
     assert_contains(out, "rule 1: pattern \"(unclosed\"");
@@ -301,8 +302,7 @@ static void help_version_and_unwritable_outputs(void **state)
     assert_contains(out, "itest-report ");
     free(out);
     int status = report_run(&out, "--json /nonexistent/dir/r.json '%s/go/report.xml'", DATA_DIR);
-    if (status != 2)
-        itest_fail("an output that cannot be written must exit 2, got %d\n%s", status, out);
+    expect_exit(status, 2, "an output that cannot be written", out);
     assert_contains(out, "/nonexistent/dir/r.json: cannot write");
     free(out);
 }
