@@ -1,0 +1,38 @@
+/* What the e2e suite's cases share: checking that the four systems agree on a runner's result,
+ * and giving back what successful workflows left (their rows and artifacts) after each case. */
+#ifndef E2E_H
+#define E2E_H
+
+#include "runner.h"
+
+#include "itest/check.h"
+
+/* A prompt the LLM answers with C code (the mock's rule matches it). */
+#define E2E_PROMPT "Write a C function that counts the words in a string."
+
+/* Fails the case with the runner's failure unless the workflow succeeded. */
+#define e2e_expect_success(res) e2e_expect_success_at(__FILE__, __LINE__, res)
+void e2e_expect_success_at(const char *file, int line, struct runner_result *res);
+
+/* The four systems agree on a success: the registry's task succeeded with its events and
+ * artifact record, the store holds the exact bytes with their sha256, the database has the
+ * task, the LLM call and the artifact, and the slot is back in the pool. */
+#define e2e_verify_succeeded(res) e2e_verify_succeeded_at(__FILE__, __LINE__, res)
+void e2e_verify_succeeded_at(const char *file, int line, struct runner_result *res);
+
+/* The runner failed at step with category, and left nothing half-done: the task failed (or
+ * cancelled) with a task.failed event naming the step and category, no artifact, no database
+ * row, no slot. */
+#define e2e_verify_failed(res, step, category)                                                     \
+    e2e_verify_failed_at(__FILE__, __LINE__, res, step, category)
+void e2e_verify_failed_at(const char *file, int line, struct runner_result *res,
+                          enum runner_step step, const char *category);
+
+/* Remembers a successful workflow's task for the teardown to remove its rows and artifact.
+ * Thread-safe. */
+void e2e_track(const struct runner_result *res);
+
+/* Teardown of every case: removes tracked rows and artifacts, clears the case's mock faults. */
+int e2e_teardown(void **state);
+
+#endif

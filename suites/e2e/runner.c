@@ -1,0 +1,473 @@
+/* The agent runner; see runner.h. */
+#include "runner.h"
+
+#include "itest/code_check.h"
+#include "itest/config.h"
+#include "itest/digest.h"
+#include "itest/http.h"
+#include "itest/json.h"
+#include "itest/llm.h"
+#include "itest/measure.h"
+#include "itest/pg.h"
+#include "itest/services.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define URL_MAX 2048
+#define DEFAULT_SLOT_WAIT_S 30.0
+#define SLOT_TTL_S 300
+
+const char *runner_step_name(enum runner_step step)
+{
+    static const char *const names[] = {
+        [STEP_NONE] = "none",
+        [STEP_CREATE_TASK] = "create_task",
+        [STEP_ALLOCATE_SLOT] = "allocate_slot",
+        [STEP_MARK_RUNNING] = "mark_running",
+        [STEP_LLM] = "llm",
+        [STEP_VALIDATE] = "validate",
+        [STEP_UPLOAD] = "upload",
+        [STEP_DATABASE] = "database",
+        [STEP_RECORD_ARTIFACT] = "record_artifact",
+        [STEP_MARK_SUCCEEDED] = "mark_succeeded",
+        [STEP_RELEASE_SLOT] = "release_slot",
+    };
+    return (unsigned)step < sizeof names / sizeof names[0] ? names[step] : "unknown";
+}
+
+static int fail(struct runner_result *res, enum runner_step step, const char *category,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(struct runner_result *res, enum runner_step step, const char *category,
+                const char *fmt, ...)
+{
+    res->failed_step = step;
+    res->category = category;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->error, sizeof res->error, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void url_of(char url[URL_MAX], enum itest_service s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void url_of(char url[URL_MAX], enum itest_service s, const char *fmt, ...)
+{
+    char err[256];
+    const char *base = itest_service_url(s, err, sizeof err);
+    int n = snprintf(url, URL_MAX, "%s", base ? base : "http://no-url.invalid");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(url + n, URL_MAX - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* Sends a JSON request and checks the status; on success parses the body into *out (when out is
+ * not NULL). On failure records step, category and "METHOD url: status/error" and returns -1. */
+static int call(struct runner_result *res, enum runner_step step, const char *method,
+                const char *url, const char *json, long expect, int retries, cJSON **out,
+                int *attempts)
+{
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    struct itest_http_request req = {.method = method,
+                                     .url = url,
+                                     .headers = json ? headers : NULL,
+                                     .body = json,
+                                     .body_len = json ? strlen(json) : 0,
+                                     .retries = retries,
+                                     .retry_transport_errors = true};
+    struct itest_http_response r;
+    itest_http_send(&r, &req);
+    if (attempts)
+        *attempts = r.attempts;
+    int rc = 0;
+    char *shown = itest_redact(url);
+    if (r.status != expect) {
+        const char *cat = itest_http_category(&r);
+        if (r.curl_code != CURLE_OK)
+            rc = fail(res, step, cat, "%s %s: %s", method, shown, r.error);
+        else
+            rc = fail(res, step, cat ? cat : "assertion", "%s %s: expected %ld, got %ld: %.200s",
+                      method, shown, expect, r.status, r.body ? r.body : "");
+    } else if (out && !(*out = cJSON_ParseWithLength(r.body, r.body_len))) {
+        rc = fail(res, step, ITEST_CATEGORY_INVALID_JSON, "%s %s: the %ld reply is not JSON",
+                  method, shown, r.status);
+    }
+    free(shown);
+    itest_http_response_free(&r);
+    return rc;
+}
+
+static int copy_string(struct runner_result *res, enum runner_step step, char *dst, size_t len,
+                       const cJSON *doc, const char *member)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, member);
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= len)
+        return fail(res, step, ITEST_CATEGORY_INVALID_JSON, "the reply has no usable string \"%s\"",
+                    member);
+    memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
+    return 0;
+}
+
+static int post_event(struct runner_result *res, enum runner_step step, const char *type,
+                      const char *message)
+{
+    char url[URL_MAX];
+    url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/events", res->task_id);
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "type", type);
+    cJSON_AddStringToObject(body, "message", message);
+    char *json = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    int rc = json ? call(res, step, "POST", url, json, 201, -1, NULL, NULL)
+                  : fail(res, step, "other", "out of memory");
+    free(json);
+    return rc;
+}
+
+static int set_status(struct runner_result *res, enum runner_step step, const char *status)
+{
+    char url[URL_MAX], json[64];
+    url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", res->task_id);
+    snprintf(json, sizeof json, "{\"status\": \"%s\"}", status);
+    return call(res, step, "PATCH", url, json, 200, -1, NULL, NULL);
+}
+
+static int create_task(struct runner_result *res, const struct runner_options *opt)
+{
+    char url[URL_MAX];
+    url_of(url, ITEST_TASK_REGISTRY, "/tasks");
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "title", opt->title ? opt->title : "e2e task");
+    cJSON_AddStringToObject(body, "spec", opt->prompt);
+    cJSON_AddNumberToObject(body, "priority", 5);
+    char *json = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    cJSON *task = NULL;
+    int rc = call(res, STEP_CREATE_TASK, "POST", url, json, 201, -1, &task, NULL);
+    free(json);
+    if (rc == 0)
+        rc = copy_string(res, STEP_CREATE_TASK, res->task_id, sizeof res->task_id, task, "id");
+    cJSON_Delete(task);
+    return rc;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* A slot, waiting as Retry-After says (1 s when it says nothing) while the pool is exhausted. */
+static int allocate_slot(struct runner_result *res, const struct runner_options *opt)
+{
+    char url[URL_MAX], json[256];
+    url_of(url, ITEST_REPO_POOL, "/slots");
+    snprintf(json, sizeof json, "{\"repo\": \"e2e-%s\", \"ttl_s\": %d}", res->task_id, SLOT_TTL_S);
+    double budget = opt->slot_wait_max_s > 0 ? opt->slot_wait_max_s : DEFAULT_SLOT_WAIT_S;
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    struct itest_http_request req = {.method = "POST",
+                                     .url = url,
+                                     .headers = headers,
+                                     .body = json,
+                                     .body_len = strlen(json),
+                                     .retries = 0};
+    struct itest_http_response r;
+    for (;;) {
+        itest_http_send(&r, &req);
+        res->slot_attempts++;
+        if (r.status != 503)
+            break;
+        double wait = itest_http_retry_after(&r);
+        itest_http_response_free(&r);
+        if (wait < 0)
+            wait = 1.0;
+        if (res->slot_waited_s + wait > budget)
+            return fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_HTTP_5XX,
+                        "POST %s: the pool stayed exhausted for %.1f s (%d attempts)", url,
+                        res->slot_waited_s, res->slot_attempts);
+        sleep_s(wait);
+        res->slot_waited_s += wait;
+    }
+    int rc = 0;
+    cJSON *slot = NULL;
+    if (r.status != 201) {
+        const char *cat = itest_http_category(&r);
+        rc = fail(res, STEP_ALLOCATE_SLOT, cat ? cat : "assertion",
+                  "POST %s: expected 201, got %ld%s%s", url, r.status, r.curl_code ? ": " : "",
+                  r.curl_code ? r.error : "");
+    } else if (!(slot = cJSON_ParseWithLength(r.body, r.body_len))) {
+        rc = fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_INVALID_JSON,
+                  "POST %s: the 201 reply is not JSON", url);
+    } else {
+        rc = copy_string(res, STEP_ALLOCATE_SLOT, res->slot_id, sizeof res->slot_id, slot,
+                         "slot_id");
+    }
+    cJSON_Delete(slot);
+    itest_http_response_free(&r);
+    return rc;
+}
+
+/* Asks the LLM and keeps the model, usage and latency for the database. */
+static int ask_llm(struct runner_result *res, const struct runner_options *opt, char **code)
+{
+    struct itest_llm_request req = {.prompt = opt->prompt,
+                                    .system = "Answer with one C code block.",
+                                    .max_tokens = 512,
+                                    .timeout_s = opt->llm_timeout_s};
+    struct itest_llm_reply reply;
+    double t0 = itest_now_s();
+    int rc = itest_llm_chat(&reply, &req);
+    res->llm_latency_ms = lround((itest_now_s() - t0) * 1000.0);
+    res->llm_attempts = reply.http.attempts;
+    if (rc != 0) {
+        fail(res, STEP_LLM, reply.category, "%s", reply.error);
+    } else {
+        snprintf(res->model, sizeof res->model, "%s",
+                 reply.model ? reply.model : itest_llm_model());
+        res->prompt_tokens = reply.prompt_tokens;
+        res->completion_tokens = reply.completion_tokens;
+        res->total_tokens = reply.total_tokens;
+        if (res->prompt_tokens < 0 || res->completion_tokens < 0)
+            rc = fail(res, STEP_LLM, ITEST_CATEGORY_INVALID_JSON, "the reply carried no usage");
+        else if (!(*code = itest_code_extract_c(reply.content)))
+            rc = fail(res, STEP_VALIDATE, "assertion", "the reply has no C code block: %.200s",
+                      reply.content);
+    }
+    itest_llm_reply_free(&reply);
+    return rc;
+}
+
+static int validate(struct runner_result *res, const char *code)
+{
+    char diag[1024];
+    int rc = itest_code_check_c(code, diag, sizeof diag);
+    if (rc == 1)
+        return fail(res, STEP_VALIDATE, "assertion", "cc -fsyntax-only rejects the code: %s", diag);
+    if (rc != 0)
+        return fail(res, STEP_VALIDATE, "other", "the compiler did not run: %s", diag);
+    return 0;
+}
+
+/* Uploads "<header naming the task>\n<code>": the bytes differ per task, so cross-talk between
+ * parallel runners would show in the store. */
+static int upload(struct runner_result *res, const struct runner_options *opt, const char *code)
+{
+    if (asprintf(&res->artifact, "/* itest e2e task %s */\n%s", res->task_id, code) < 0) {
+        res->artifact = NULL;
+        return fail(res, STEP_UPLOAD, "other", "out of memory");
+    }
+    res->artifact_size = strlen(res->artifact);
+    itest_sha256_hex(res->sha256, res->artifact, res->artifact_size);
+    snprintf(res->artifact_key, sizeof res->artifact_key, "e2e/%s/solution.c", res->task_id);
+    char url[URL_MAX];
+    url_of(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", res->artifact_key);
+    static const char *const headers[] = {"Content-Type: text/x-c", NULL};
+    struct itest_http_request req = {.method = "PUT",
+                                     .url = url,
+                                     .headers = headers,
+                                     .body = res->artifact,
+                                     .body_len = res->artifact_size,
+                                     .retries = opt->upload_retries,
+                                     .retry_transport_errors = true};
+    struct itest_http_response r;
+    itest_http_send(&r, &req);
+    res->upload_attempts = r.attempts;
+    int rc = 0;
+    if (r.status != 201 && r.status != 200) {
+        const char *cat = itest_http_category(&r);
+        rc = fail(res, STEP_UPLOAD, cat ? cat : "assertion",
+                  "PUT %s: expected 201 after %d attempt(s), got %ld%s%s", url, r.attempts,
+                  r.status, r.curl_code ? ": " : "", r.curl_code ? r.error : "");
+    } else {
+        cJSON *doc = cJSON_ParseWithLength(r.body, r.body_len);
+        const cJSON *sha = cJSON_GetObjectItemCaseSensitive(doc, "sha256");
+        if (!cJSON_IsString(sha) || strcmp(sha->valuestring, res->sha256) != 0)
+            rc = fail(res, STEP_UPLOAD, ITEST_CATEGORY_INVALID_JSON,
+                      "PUT %s: the store's sha256 %s is not the upload's %s", url,
+                      cJSON_IsString(sha) ? sha->valuestring : "(missing)", res->sha256);
+        cJSON_Delete(doc);
+    }
+    itest_http_response_free(&r);
+    return rc;
+}
+
+PGconn *runner_db_open(char *err, size_t errlen)
+{
+    const char *conninfo = itest_pg_conninfo(ITEST_PG_DIRECT, err, errlen);
+    if (!conninfo)
+        return NULL;
+    return itest_pg_open(conninfo, 0, itest_config()->db_schema, err, errlen);
+}
+
+static int db_step(struct runner_result *res, PGconn *db, const char *sql,
+                   const char *const *params, int n)
+{
+    char sqlstate[6], err[512];
+    if (itest_pg_try(NULL, sqlstate, err, sizeof err, db, sql, params, n) == 0)
+        return 0;
+    /* no answer, a broken connection (08xxx) or a session ended by the server (57P0x) */
+    bool lost = !sqlstate[0] || strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0;
+    return fail(res, STEP_DATABASE, lost ? ITEST_CATEGORY_CONNECTION : "other", "database: %s: %s",
+                sql, err);
+}
+
+/* The task, its LLM call, its artifact and its events in one transaction. */
+static int record_in_database(struct runner_result *res, const struct runner_options *opt)
+{
+    char err[512];
+    PGconn *db = runner_db_open(err, sizeof err);
+    if (!db)
+        return fail(res, STEP_DATABASE, ITEST_CATEGORY_CONNECTION, "database: %s", err);
+    char prompt_tokens[24], completion_tokens[24], total_tokens[24], latency[24], size[24];
+    snprintf(prompt_tokens, sizeof prompt_tokens, "%ld", res->prompt_tokens);
+    snprintf(completion_tokens, sizeof completion_tokens, "%ld", res->completion_tokens);
+    snprintf(total_tokens, sizeof total_tokens, "%ld", res->total_tokens);
+    snprintf(latency, sizeof latency, "%ld", res->llm_latency_ms);
+    snprintf(size, sizeof size, "%zu", res->artifact_size);
+    const char *title = opt->title ? opt->title : "e2e task";
+    int rc = db_step(res, db, "BEGIN", NULL, 0);
+    if (rc == 0)
+        rc = db_step(res, db,
+                     "INSERT INTO tasks (id, title, spec, priority, status)"
+                     " VALUES ($1, $2, $3, 5, 'succeeded')",
+                     (const char *const[]){res->task_id, title, opt->prompt}, 3);
+    if (rc == 0)
+        rc = db_step(res, db,
+                     "INSERT INTO llm_calls (task_id, model, prompt_tokens, completion_tokens,"
+                     " total_tokens, latency_ms, finish_reason) VALUES ($1, $2, $3, $4, $5, $6,"
+                     " 'stop')",
+                     (const char *const[]){res->task_id, res->model, prompt_tokens,
+                                           completion_tokens, total_tokens, latency},
+                     6);
+    if (rc == 0)
+        rc = db_step(res, db,
+                     "INSERT INTO artifacts (task_id, key, sha256, size_bytes)"
+                     " VALUES ($1, $2, $3, $4)",
+                     (const char *const[]){res->task_id, res->artifact_key, res->sha256, size}, 4);
+    if (rc == 0)
+        rc = db_step(res, db,
+                     "INSERT INTO task_events (task_id, type, message) VALUES"
+                     " ($1, 'task.started', 'slot ' || $2), ($1, 'artifact.uploaded', $3),"
+                     " ($1, 'task.succeeded', '')",
+                     (const char *const[]){res->task_id, res->slot_id, res->artifact_key}, 3);
+    if (rc == 0 && opt->before_commit)
+        opt->before_commit(opt->hook_arg, db);
+    if (rc == 0)
+        rc = db_step(res, db, "COMMIT", NULL, 0);
+    /* a failed transaction is rolled back by the server when the session ends */
+    PQfinish(db);
+    return rc;
+}
+
+/* Compensation after a failure that came after the commit: the rows go. */
+static void forget_database_rows(struct runner_result *res)
+{
+    char err[512];
+    PGconn *db = runner_db_open(err, sizeof err);
+    const char *const params[] = {res->task_id};
+    char sqlstate[6];
+    /* llm_calls refuses a task's deletion (ON DELETE RESTRICT): it goes first */
+    if (!db || itest_pg_try(NULL, sqlstate, err, sizeof err, db,
+                            "WITH c AS (DELETE FROM llm_calls WHERE task_id = $1)"
+                            " DELETE FROM tasks WHERE id = $1",
+                            params, 1) != 0) {
+        res->cleanup_failed = true;
+        snprintf(res->cleanup_error, sizeof res->cleanup_error, "database rows: %s", err);
+    }
+    PQfinish(db);
+}
+
+/* The failure path: the task failed (or cancelled, if it never ran) with an event saying why,
+ * and the artifact, the rows and the slot given back. */
+static void give_back(struct runner_result *res, bool running, bool uploaded, bool committed,
+                      bool slot_held)
+{
+    char url[URL_MAX];
+    struct runner_result scratch = {0};
+    memcpy(scratch.task_id, res->task_id, sizeof scratch.task_id);
+    if (uploaded) {
+        /* 404 is fine: a failed upload may never have landed */
+        url_of(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", res->artifact_key);
+        if (call(&scratch, STEP_UPLOAD, "DELETE", url, NULL, 204, -1, NULL, NULL) != 0 &&
+            !strstr(scratch.error, "got 404"))
+            res->cleanup_failed = true;
+    }
+    if (committed)
+        forget_database_rows(res);
+    if (res->task_id[0]) {
+        char message[1200];
+        snprintf(message, sizeof message, "%s: [%s] %s", runner_step_name(res->failed_step),
+                 res->category ? res->category : "other", res->error);
+        if (post_event(&scratch, res->failed_step, "task.failed", message) != 0 ||
+            set_status(&scratch, res->failed_step, running ? "failed" : "cancelled") != 0)
+            res->cleanup_failed = true;
+    }
+    if (slot_held) {
+        url_of(url, ITEST_REPO_POOL, "/slots/%s", res->slot_id);
+        if (call(&scratch, STEP_RELEASE_SLOT, "DELETE", url, NULL, 204, -1, NULL, NULL) != 0)
+            res->cleanup_failed = true;
+    }
+    if (res->cleanup_failed && !res->cleanup_error[0])
+        snprintf(res->cleanup_error, sizeof res->cleanup_error, "%s", scratch.error);
+}
+
+int runner_run(struct runner_result *res, const struct runner_options *opt)
+{
+    memset(res, 0, sizeof *res);
+    double t0 = itest_now_s();
+    char *code = NULL;
+    bool running = false, uploaded = false, committed = false, slot_held = false;
+    int rc = create_task(res, opt);
+    if (rc == 0 && (rc = allocate_slot(res, opt)) == 0)
+        slot_held = true;
+    if (rc == 0 && (rc = set_status(res, STEP_MARK_RUNNING, "running")) == 0)
+        running = true;
+    if (rc == 0)
+        rc = post_event(res, STEP_MARK_RUNNING, "task.started", res->slot_id);
+    if (rc == 0)
+        rc = ask_llm(res, opt, &code);
+    if (rc == 0)
+        rc = validate(res, code);
+    if (rc == 0 && (rc = upload(res, opt, code)) == 0)
+        uploaded = true;
+    if (rc == 0)
+        rc = post_event(res, STEP_UPLOAD, "artifact.uploaded", res->artifact_key);
+    /* an upload that failed may still have landed (a cut connection after the write) */
+    uploaded = uploaded || (rc != 0 && res->failed_step == STEP_UPLOAD);
+    if (rc == 0 && (rc = record_in_database(res, opt)) == 0)
+        committed = true;
+    if (rc == 0) {
+        char url[URL_MAX], json[512];
+        url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/artifacts", res->task_id);
+        snprintf(json, sizeof json, "{\"key\": \"%s\", \"sha256\": \"%s\", \"size\": %zu}",
+                 res->artifact_key, res->sha256, res->artifact_size);
+        rc = call(res, STEP_RECORD_ARTIFACT, "POST", url, json, 201, -1, NULL, NULL);
+    }
+    if (rc == 0)
+        rc = post_event(res, STEP_MARK_SUCCEEDED, "task.succeeded", res->artifact_key);
+    if (rc == 0)
+        rc = set_status(res, STEP_MARK_SUCCEEDED, "succeeded");
+    if (rc == 0) {
+        char url[URL_MAX];
+        url_of(url, ITEST_REPO_POOL, "/slots/%s", res->slot_id);
+        rc = call(res, STEP_RELEASE_SLOT, "DELETE", url, NULL, 204, -1, NULL, NULL);
+        slot_held = false; /* released, or refused: nothing more to do with it */
+    }
+    if (rc != 0 && res->failed_step != STEP_RELEASE_SLOT)
+        give_back(res, running, uploaded, committed, slot_held);
+    free(code);
+    res->total_s = itest_now_s() - t0;
+    return rc;
+}
+
+void runner_free(struct runner_result *res)
+{
+    free(res->artifact);
+    res->artifact = NULL;
+}

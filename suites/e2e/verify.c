@@ -1,0 +1,275 @@
+/* Checking that the registry, the store, the database and the pool agree; see e2e.h. */
+#include "e2e.h"
+
+#include "itest/config.h"
+#include "itest/digest.h"
+#include "itest/http.h"
+#include "itest/json.h"
+#include "itest/pg.h"
+#include "itest/services.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define URL_MAX 2048
+/* itest_check() reporting the caller's file and line. */
+#define CHECK_AT(file, line, cond, ...)                                                            \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            itest_fail_at(file, line, __VA_ARGS__);                                                \
+    } while (0)
+
+void e2e_expect_success_at(const char *file, int line, struct runner_result *res)
+{
+    if (res->failed_step == STEP_NONE)
+        return;
+    char msg[1400];
+    snprintf(msg, sizeof msg, "[%s] the workflow failed at step %s: %s",
+             res->category ? res->category : "other", runner_step_name(res->failed_step),
+             res->error);
+    runner_free(res);
+    itest_fail_at(file, line, "%s", msg);
+}
+
+/* GETs <base of s><path> and returns the parsed body; fails the case unless the status is 200. */
+static cJSON *get_json(const char *file, int line, enum itest_service s, const char *path)
+{
+    char url[URL_MAX];
+    snprintf(url, sizeof url, "%s%s", itest_require_service_at(file, line, s), path);
+    struct itest_http_response r;
+    itest_http_json(&r, "GET", url, NULL);
+    itest_http_assert_status_at(file, line, &r, "GET", url, 200);
+    cJSON *doc = cJSON_ParseWithLength(r.body, r.body_len);
+    itest_http_response_free(&r);
+    if (!doc)
+        itest_fail_at(file, line, "[invalid JSON] GET %s: the body is not JSON", url);
+    return doc;
+}
+
+static const char *string_of(const cJSON *obj, const char *member)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, member);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The slot is not among the pool's leases. */
+static void check_slot_free(const char *file, int line, const char *slot_id)
+{
+    cJSON *slots = get_json(file, line, ITEST_REPO_POOL, "/slots");
+    const cJSON *item;
+    bool held = false;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(slots, "items")) held |=
+        strcmp(string_of(item, "slot_id"), slot_id) == 0;
+    cJSON_Delete(slots);
+    CHECK_AT(file, line, !held, "pool: slot %s is still leased after the workflow", slot_id);
+}
+
+static long long count_rows(const char *file, int line, PGconn *db, const char *table,
+                            const char *column, const char *task_id)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s = $1", table, column);
+    const char *const params[] = {task_id};
+    return itest_pg_int_at(file, line, db, sql, params, 1);
+}
+
+void e2e_verify_succeeded_at(const char *file, int line, struct runner_result *res)
+{
+    e2e_expect_success_at(file, line, res);
+    char path[512];
+    /* the registry: status, artifact record, events in order */
+    snprintf(path, sizeof path, "/tasks/%s", res->task_id);
+    cJSON *task = get_json(file, line, ITEST_TASK_REGISTRY, path);
+    char status[32];
+    snprintf(status, sizeof status, "%s", string_of(task, "status"));
+    const cJSON *art = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(task, "artifacts"), 0);
+    char rec_key[256], rec_sha[80];
+    snprintf(rec_key, sizeof rec_key, "%s", string_of(art, "key"));
+    snprintf(rec_sha, sizeof rec_sha, "%s", string_of(art, "sha256"));
+    cJSON_Delete(task);
+    CHECK_AT(file, line, strcmp(status, "succeeded") == 0,
+             "registry: task %s is '%s', expected 'succeeded'", res->task_id, status);
+    CHECK_AT(file, line,
+             strcmp(rec_key, res->artifact_key) == 0 && strcmp(rec_sha, res->sha256) == 0,
+             "registry: task %s records artifact '%s' (%s), expected '%s' (%s)", res->task_id,
+             rec_key, rec_sha, res->artifact_key, res->sha256);
+    snprintf(path, sizeof path, "/tasks/%s/events", res->task_id);
+    cJSON *events = get_json(file, line, ITEST_TASK_REGISTRY, path);
+    char types[256] = "";
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(events, "items"))
+    {
+        size_t used = strlen(types);
+        snprintf(types + used, sizeof types - used, "%s%s", used ? "," : "", string_of(ev, "type"));
+    }
+    cJSON_Delete(events);
+    CHECK_AT(file, line, strcmp(types, "task.started,artifact.uploaded,task.succeeded") == 0,
+             "registry: task %s has events [%s], expected "
+             "[task.started,artifact.uploaded,task.succeeded]",
+             res->task_id, types);
+
+    /* the store: the exact bytes and their sha256 */
+    char url[URL_MAX];
+    snprintf(url, sizeof url, "%s/artifacts/%s",
+             itest_require_service_at(file, line, ITEST_ARTIFACT_STORE), res->artifact_key);
+    struct itest_http_response r;
+    itest_http_json(&r, "GET", url, NULL);
+    itest_http_assert_status_at(file, line, &r, "GET", url, 200);
+    char sha[65];
+    itest_sha256_hex(sha, r.body, r.body_len);
+    bool same = r.body_len == res->artifact_size && memcmp(r.body, res->artifact, r.body_len) == 0;
+    itest_http_response_free(&r);
+    CHECK_AT(file, line, same && strcmp(sha, res->sha256) == 0,
+             "store: %s holds %s, not the %zu bytes uploaded (%s)", res->artifact_key, sha,
+             res->artifact_size, res->sha256);
+
+    /* the database: the task, its LLM call and its artifact */
+    PGconn *db = itest_pg_connect_at(file, line, ITEST_PG_DIRECT, itest_config()->db_schema);
+    const char *const id[] = {res->task_id};
+    char *db_status =
+        itest_pg_value_at(file, line, db, "SELECT status FROM tasks WHERE id = $1", id, 1);
+    bool status_ok = db_status && strcmp(db_status, "succeeded") == 0;
+    free(db_status);
+    CHECK_AT(file, line, status_ok, "database: task %s is not 'succeeded'", res->task_id);
+    char *call = itest_pg_value_at(file, line, db,
+                                   "SELECT model || ' ' || prompt_tokens || ' ' || "
+                                   "completion_tokens || ' ' || total_tokens FROM llm_calls "
+                                   "WHERE task_id = $1",
+                                   id, 1);
+    char expect[400];
+    snprintf(expect, sizeof expect, "%s %ld %ld %ld", res->model, res->prompt_tokens,
+             res->completion_tokens, res->total_tokens);
+    bool call_ok = call && strcmp(call, expect) == 0;
+    CHECK_AT(file, line, call_ok, "database: the LLM call row is '%s', expected '%s'",
+             call ? call : "NULL", expect);
+    free(call);
+    char *row = itest_pg_value_at(file, line, db,
+                                  "SELECT key || ' ' || sha256 || ' ' || size_bytes FROM "
+                                  "artifacts WHERE task_id = $1",
+                                  id, 1);
+    snprintf(expect, sizeof expect, "%s %s %zu", res->artifact_key, res->sha256,
+             res->artifact_size);
+    bool row_ok = row && strcmp(row, expect) == 0;
+    CHECK_AT(file, line, row_ok, "database: the artifact row is '%s', expected '%s'",
+             row ? row : "NULL", expect);
+    free(row);
+    itest_pg_disconnect(db);
+
+    /* the pool: the slot is free again */
+    check_slot_free(file, line, res->slot_id);
+    e2e_track(res);
+}
+
+void e2e_verify_failed_at(const char *file, int line, struct runner_result *res,
+                          enum runner_step step, const char *category)
+{
+    CHECK_AT(file, line, res->failed_step != STEP_NONE,
+             "the workflow succeeded, but it should have failed at step %s [%s]",
+             runner_step_name(step), category);
+    CHECK_AT(file, line,
+             res->failed_step == step && res->category && strcmp(res->category, category) == 0,
+             "the workflow failed at step %s [%s], expected step %s [%s]: %s",
+             runner_step_name(res->failed_step), res->category ? res->category : "none",
+             runner_step_name(step), category, res->error);
+    CHECK_AT(file, line, !res->cleanup_failed, "the runner could not clean up: %s",
+             res->cleanup_error);
+    char path[512];
+    snprintf(path, sizeof path, "/tasks/%s", res->task_id);
+    cJSON *task = get_json(file, line, ITEST_TASK_REGISTRY, path);
+    char status[32];
+    snprintf(status, sizeof status, "%s", string_of(task, "status"));
+    cJSON_Delete(task);
+    const char *want = step <= STEP_ALLOCATE_SLOT ? "cancelled" : "failed";
+    CHECK_AT(file, line, strcmp(status, want) == 0,
+             "registry: task %s is '%s' after a failure at %s, expected '%s'", res->task_id, status,
+             runner_step_name(step), want);
+    snprintf(path, sizeof path, "/tasks/%s/events", res->task_id);
+    cJSON *events = get_json(file, line, ITEST_TASK_REGISTRY, path);
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(events, "items");
+    const cJSON *last = cJSON_GetArrayItem(items, cJSON_GetArraySize(items) - 1);
+    char type[64], message[1300], expect[128];
+    snprintf(type, sizeof type, "%s", string_of(last, "type"));
+    snprintf(message, sizeof message, "%s", string_of(last, "message"));
+    cJSON_Delete(events);
+    snprintf(expect, sizeof expect, "%s: [%s]", runner_step_name(step), category);
+    CHECK_AT(file, line, strcmp(type, "task.failed") == 0 && strstr(message, expect),
+             "registry: the last event of task %s is %s '%s', expected task.failed "
+             "saying '%s'",
+             res->task_id, type, message, expect);
+    if (res->artifact_key[0]) {
+        char url[URL_MAX];
+        snprintf(url, sizeof url, "%s/artifacts/%s",
+                 itest_require_service_at(file, line, ITEST_ARTIFACT_STORE), res->artifact_key);
+        struct itest_http_response r;
+        itest_http_json(&r, "HEAD", url, NULL);
+        itest_http_assert_status_at(file, line, &r, "HEAD", url, 404);
+        itest_http_response_free(&r);
+    }
+    PGconn *db = itest_pg_connect_at(file, line, ITEST_PG_DIRECT, itest_config()->db_schema);
+    long long rows = count_rows(file, line, db, "tasks", "id", res->task_id) +
+                     count_rows(file, line, db, "llm_calls", "task_id", res->task_id) +
+                     count_rows(file, line, db, "artifacts", "task_id", res->task_id) +
+                     count_rows(file, line, db, "task_events", "task_id", res->task_id);
+    itest_pg_disconnect(db);
+    CHECK_AT(file, line, rows == 0, "database: %lld row(s) of failed task %s were left behind",
+             rows, res->task_id);
+    if (res->slot_id[0])
+        check_slot_free(file, line, res->slot_id);
+}
+
+/* Successful workflows to clean up after the case. */
+static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
+static char (*tracked)[64];
+static size_t n_tracked, cap_tracked;
+
+void e2e_track(const struct runner_result *res)
+{
+    pthread_mutex_lock(&tracked_lock);
+    if (n_tracked == cap_tracked) {
+        size_t cap = cap_tracked ? cap_tracked * 2 : 64;
+        void *p = realloc(tracked, cap * sizeof *tracked);
+        if (p) {
+            tracked = p;
+            cap_tracked = cap;
+        }
+    }
+    if (n_tracked < cap_tracked)
+        snprintf(tracked[n_tracked++], sizeof tracked[0], "%s", res->task_id);
+    pthread_mutex_unlock(&tracked_lock);
+}
+
+int e2e_teardown(void **state)
+{
+    (void)state;
+    char err[512];
+    PGconn *db = n_tracked ? runner_db_open(err, sizeof err) : NULL;
+    char base[URL_MAX - 100];
+    const char *store = itest_service_url(ITEST_ARTIFACT_STORE, err, sizeof err);
+    snprintf(base, sizeof base, "%s", store ? store : "");
+    for (size_t i = 0; i < n_tracked; i++) {
+        const char *const params[] = {tracked[i]};
+        char sqlstate[6];
+        if (db)
+            itest_pg_try(NULL, sqlstate, err, sizeof err, db,
+                         "WITH c AS (DELETE FROM llm_calls WHERE task_id = $1)"
+                         " DELETE FROM tasks WHERE id = $1",
+                         params, 1);
+        if (store) {
+            char url[URL_MAX];
+            snprintf(url, sizeof url, "%s/artifacts/e2e/%s/solution.c", base, tracked[i]);
+            struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
+            struct itest_http_response r;
+            itest_http_send(&r, &req);
+            itest_http_response_free(&r);
+        }
+    }
+    PQfinish(db);
+    n_tracked = 0;
+    for (int s = 0; s < ITEST_SERVICE_COUNT; s++)
+        if (itest_service_is_mock(s))
+            itest_mock_reset_scope(s);
+    itest_pg_disconnect_all();
+    return 0;
+}
