@@ -67,6 +67,32 @@ static void url_of(char url[URL_MAX], enum itest_service s, const char *fmt, ...
     va_end(ap);
 }
 
+/* url with any credentials replaced, for messages (secrets never reach output). */
+static const char *redacted(char buf[URL_MAX], const char *url)
+{
+    char *r = itest_redact(url);
+    snprintf(buf, URL_MAX, "%s", r ? r : "<url>");
+    free(r);
+    return buf;
+}
+
+/* Records a reply that was not the expected status: the exchange's category (assertion for an
+ * unexpected success), the request with its URL redacted, the status or transport error and
+ * the start of the body. Returns -1. */
+static int fail_status(struct runner_result *res, enum runner_step step, const char *method,
+                       const char *url, long expect, const struct itest_http_response *r)
+{
+    const char *cat = itest_http_category(r);
+    char shown[URL_MAX];
+    redacted(shown, url);
+    if (r->curl_code != CURLE_OK)
+        return fail(res, step, cat, "%s %s: %s (%d attempt(s))", method, shown, r->error,
+                    r->attempts);
+    return fail(res, step, cat ? cat : "assertion",
+                "%s %s: expected %ld after %d attempt(s), got %ld: %.200s", method, shown, expect,
+                r->attempts, r->status, r->body ? r->body : "");
+}
+
 /* Sends a JSON request and checks the status; on success parses the body into *out (when out is
  * not NULL). On failure records step, category and "METHOD url: status/error" and returns -1. */
 static int call(struct runner_result *res, enum runner_step step, const char *method,
@@ -86,19 +112,13 @@ static int call(struct runner_result *res, enum runner_step step, const char *me
     if (attempts)
         *attempts = r.attempts;
     int rc = 0;
-    char *shown = itest_redact(url);
-    if (r.status != expect) {
-        const char *cat = itest_http_category(&r);
-        if (r.curl_code != CURLE_OK)
-            rc = fail(res, step, cat, "%s %s: %s", method, shown, r.error);
-        else
-            rc = fail(res, step, cat ? cat : "assertion", "%s %s: expected %ld, got %ld: %.200s",
-                      method, shown, expect, r.status, r.body ? r.body : "");
-    } else if (out && !(*out = cJSON_ParseWithLength(r.body, r.body_len))) {
+    if (r.status != expect)
+        rc = fail_status(res, step, method, url, expect, &r);
+    else if (out && !(*out = cJSON_ParseWithLength(r.body, r.body_len))) {
+        char shown[URL_MAX];
         rc = fail(res, step, ITEST_CATEGORY_INVALID_JSON, "%s %s: the %ld reply is not JSON",
-                  method, shown, r.status);
+                  method, redacted(shown, url), r.status);
     }
-    free(shown);
     itest_http_response_free(&r);
     return rc;
 }
@@ -166,7 +186,7 @@ static void sleep_s(double s)
 /* A slot, waiting as Retry-After says (1 s when it says nothing) while the pool is exhausted. */
 static int allocate_slot(struct runner_result *res, const struct runner_options *opt)
 {
-    char url[URL_MAX], json[256];
+    char url[URL_MAX], json[256], shown[URL_MAX];
     url_of(url, ITEST_REPO_POOL, "/slots");
     snprintf(json, sizeof json, "{\"repo\": \"e2e-%s\", \"ttl_s\": %d}", res->task_id, SLOT_TTL_S);
     double budget = opt->slot_wait_max_s > 0 ? opt->slot_wait_max_s : DEFAULT_SLOT_WAIT_S;
@@ -189,21 +209,18 @@ static int allocate_slot(struct runner_result *res, const struct runner_options 
             wait = 1.0;
         if (res->slot_waited_s + wait > budget)
             return fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_HTTP_5XX,
-                        "POST %s: the pool stayed exhausted for %.1f s (%d attempts)", url,
-                        res->slot_waited_s, res->slot_attempts);
+                        "POST %s: the pool stayed exhausted for %.1f s (%d attempts)",
+                        redacted(shown, url), res->slot_waited_s, res->slot_attempts);
         sleep_s(wait);
         res->slot_waited_s += wait;
     }
     int rc = 0;
     cJSON *slot = NULL;
     if (r.status != 201) {
-        const char *cat = itest_http_category(&r);
-        rc = fail(res, STEP_ALLOCATE_SLOT, cat ? cat : "assertion",
-                  "POST %s: expected 201, got %ld%s%s", url, r.status, r.curl_code ? ": " : "",
-                  r.curl_code ? r.error : "");
+        rc = fail_status(res, STEP_ALLOCATE_SLOT, "POST", url, 201, &r);
     } else if (!(slot = cJSON_ParseWithLength(r.body, r.body_len))) {
         rc = fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_INVALID_JSON,
-                  "POST %s: the 201 reply is not JSON", url);
+                  "POST %s: the 201 reply is not JSON", redacted(shown, url));
     } else {
         rc = copy_string(res, STEP_ALLOCATE_SLOT, res->slot_id, sizeof res->slot_id, slot,
                          "slot_id");
@@ -265,7 +282,7 @@ static int upload(struct runner_result *res, const struct runner_options *opt, c
     res->artifact_size = strlen(res->artifact);
     itest_sha256_hex(res->sha256, res->artifact, res->artifact_size);
     snprintf(res->artifact_key, sizeof res->artifact_key, "e2e/%s/solution.c", res->task_id);
-    char url[URL_MAX];
+    char url[URL_MAX], shown[URL_MAX];
     url_of(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", res->artifact_key);
     static const char *const headers[] = {"Content-Type: text/x-c", NULL};
     struct itest_http_request req = {.method = "PUT",
@@ -280,16 +297,13 @@ static int upload(struct runner_result *res, const struct runner_options *opt, c
     res->upload_attempts = r.attempts;
     int rc = 0;
     if (r.status != 201 && r.status != 200) {
-        const char *cat = itest_http_category(&r);
-        rc = fail(res, STEP_UPLOAD, cat ? cat : "assertion",
-                  "PUT %s: expected 201 after %d attempt(s), got %ld%s%s", url, r.attempts,
-                  r.status, r.curl_code ? ": " : "", r.curl_code ? r.error : "");
+        rc = fail_status(res, STEP_UPLOAD, "PUT", url, 201, &r);
     } else {
         cJSON *doc = cJSON_ParseWithLength(r.body, r.body_len);
         const cJSON *sha = cJSON_GetObjectItemCaseSensitive(doc, "sha256");
         if (!cJSON_IsString(sha) || strcmp(sha->valuestring, res->sha256) != 0)
             rc = fail(res, STEP_UPLOAD, ITEST_CATEGORY_INVALID_JSON,
-                      "PUT %s: the store's sha256 %s is not the upload's %s", url,
+                      "PUT %s: the store's sha256 %s is not the upload's %s", redacted(shown, url),
                       cJSON_IsString(sha) ? sha->valuestring : "(missing)", res->sha256);
         cJSON_Delete(doc);
     }
@@ -366,17 +380,23 @@ static int record_in_database(struct runner_result *res, const struct runner_opt
 }
 
 /* Compensation after a failure that came after the commit: the rows go. */
+int runner_db_forget(PGconn *db, const char *task_id, char *err, size_t errlen)
+{
+    const char *const params[] = {task_id};
+    char sqlstate[6];
+    /* llm_calls refuses a task's deletion (ON DELETE RESTRICT): it goes first; events and
+     * artifacts go with the task (ON DELETE CASCADE) */
+    return itest_pg_try(NULL, sqlstate, err, errlen, db,
+                        "WITH c AS (DELETE FROM llm_calls WHERE task_id = $1)"
+                        " DELETE FROM tasks WHERE id = $1",
+                        params, 1);
+}
+
 static void forget_database_rows(struct runner_result *res)
 {
     char err[512];
     PGconn *db = runner_db_open(err, sizeof err);
-    const char *const params[] = {res->task_id};
-    char sqlstate[6];
-    /* llm_calls refuses a task's deletion (ON DELETE RESTRICT): it goes first */
-    if (!db || itest_pg_try(NULL, sqlstate, err, sizeof err, db,
-                            "WITH c AS (DELETE FROM llm_calls WHERE task_id = $1)"
-                            " DELETE FROM tasks WHERE id = $1",
-                            params, 1) != 0) {
+    if (!db || runner_db_forget(db, res->task_id, err, sizeof err) != 0) {
         res->cleanup_failed = true;
         snprintf(res->cleanup_error, sizeof res->cleanup_error, "database rows: %s", err);
     }

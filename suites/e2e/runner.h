@@ -80,4 +80,8 @@ const char *runner_step_name(enum runner_step step);
  * the reason in err. */
 PGconn *runner_db_open(char *err, size_t errlen);
 
+/* Deletes a task's rows (task, LLM calls, artifacts, events) on db. Returns 0, or -1 with the
+ * reason in err. */
+int runner_db_forget(PGconn *db, const char *task_id, char *err, size_t errlen);
+
 #endif

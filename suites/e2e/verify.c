@@ -249,13 +249,8 @@ int e2e_teardown(void **state)
     const char *store = itest_service_url(ITEST_ARTIFACT_STORE, err, sizeof err);
     snprintf(base, sizeof base, "%s", store ? store : "");
     for (size_t i = 0; i < n_tracked; i++) {
-        const char *const params[] = {tracked[i]};
-        char sqlstate[6];
         if (db)
-            itest_pg_try(NULL, sqlstate, err, sizeof err, db,
-                         "WITH c AS (DELETE FROM llm_calls WHERE task_id = $1)"
-                         " DELETE FROM tasks WHERE id = $1",
-                         params, 1);
+            runner_db_forget(db, tracked[i], err, sizeof err);
         if (store) {
             char url[URL_MAX];
             snprintf(url, sizeof url, "%s/artifacts/e2e/%s/solution.c", base, tracked[i]);

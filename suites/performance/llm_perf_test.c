@@ -70,7 +70,6 @@ void perf_llm_stream_ttft(void **state)
                       itest_stats_percentile(f.ttft_ms, 99)};
     double tps50 = itest_stats_percentile(f.tokens_per_s, 50);
     double tps_min = itest_stats_min(f.tokens_per_s);
-    uint64_t streams = itest_stats_count(f.ttft_ms);
     itest_stats_free(f.ttft_ms);
     itest_stats_free(f.tokens_per_s);
     pthread_mutex_destroy(&f.lock);
@@ -80,8 +79,6 @@ void perf_llm_stream_ttft(void **state)
     itest_measure("ttft_p99_ms", ttft[2]);
     itest_measure("tokens_per_s_p50", tps50);
     itest_measure("tokens_per_s_min", tps_min);
-    /* warm-up streams are not in the figures: only measured ones count */
-    (void)streams;
     const struct itest_config *cfg = itest_config();
     if (res.completed > 0 && res.error_rate <= PERF_MAX_ERROR_RATE)
         itest_check(ttft[1] <= cfg->max_latency_ms,

@@ -69,6 +69,13 @@ void perf_pool_list_slots(void **state)
     closed_get("GET /slots", "", ITEST_REPO_POOL, "/slots");
 }
 
+/* The kind of failure of an exchange that did not get its expected status. */
+static enum itest_load_error status_error(const struct itest_http_response *r)
+{
+    enum itest_load_error e = itest_load_error_of(itest_http_category(r));
+    return e == ITEST_LOAD_OK ? ITEST_LOAD_ERR_STATUS : e;
+}
+
 /* One allocate-release pair; its latency is the pair's. */
 static enum itest_load_error pool_cycle(void *arg, int thread, char *err, size_t errlen)
 {
@@ -86,12 +93,11 @@ static enum itest_load_error pool_cycle(void *arg, int thread, char *err, size_t
         id = cJSON_IsString(sid) ? strdup(sid->valuestring) : NULL;
         cJSON_Delete(doc);
     }
-    const char *cat =
-        r.status == 201 ? (id ? NULL : ITEST_CATEGORY_INVALID_JSON) : itest_http_category(&r);
-    if (cat || !id) {
+    if (!id) {
         snprintf(err, errlen, "POST %s: status %ld %s", url, r.status, r.curl_code ? r.error : "");
+        enum itest_load_error e = r.status == 201 ? ITEST_LOAD_ERR_OTHER : status_error(&r);
         itest_http_response_free(&r);
-        return cat ? itest_load_error_of(cat) : ITEST_LOAD_ERR_STATUS;
+        return e;
     }
     itest_http_response_free(&r);
     snprintf(url, sizeof url, "%s/slots/%s", base, id);
@@ -101,9 +107,7 @@ static enum itest_load_error pool_cycle(void *arg, int thread, char *err, size_t
     if (r.status != 204) {
         snprintf(err, errlen, "DELETE %s: status %ld %s", url, r.status,
                  r.curl_code ? r.error : "");
-        e = r.status ? itest_load_error_of(itest_http_category(&r)) : ITEST_LOAD_ERR_CONNECTION;
-        if (e == ITEST_LOAD_OK)
-            e = ITEST_LOAD_ERR_STATUS;
+        e = status_error(&r);
     }
     itest_http_response_free(&r);
     return e;
@@ -118,35 +122,28 @@ void perf_pool_allocate_release(void **state)
 }
 
 /* The artifact the store cases write and read: 4 KiB under a key of this case. */
-static void artifact_url(char *url, size_t len)
-{
-    char path[256];
-    snprintf(path, sizeof path, "/artifacts/perf/%s-%ld", itest_current_case(), (long)getpid());
-    perf_url(url, len, ITEST_ARTIFACT_STORE, path);
-}
-
 static char artifact_body[4096];
 
-static void put_artifact_once(const char *url)
+static void artifact_path(char *path, size_t len)
 {
+    snprintf(path, len, "/artifacts/perf/%s-%ld", itest_current_case(), (long)getpid());
+}
+
+static struct itest_load_request artifact_put(char *url, size_t len)
+{
+    char path[256];
+    artifact_path(path, sizeof path);
+    perf_url(url, len, ITEST_ARTIFACT_STORE, path);
     memset(artifact_body, 'a', sizeof artifact_body);
-    struct itest_http_request req = {
+    return (struct itest_load_request){
         .method = "PUT", .url = url, .body = artifact_body, .body_len = sizeof artifact_body};
-    struct itest_http_response r;
-    itest_http_send(&r, &req);
-    if (r.status != 200 && r.status != 201)
-        itest_assert_http_status(&r, "PUT", url, 201);
-    itest_http_response_free(&r);
 }
 
 void perf_store_put_artifact(void **state)
 {
     (void)state;
     char url[2048];
-    artifact_url(url, sizeof url);
-    memset(artifact_body, 'a', sizeof artifact_body);
-    struct itest_load_request req = {
-        .method = "PUT", .url = url, .body = artifact_body, .body_len = sizeof artifact_body};
+    struct itest_load_request req = artifact_put(url, sizeof url);
     struct itest_load_options o = {
         .model = ITEST_LOAD_OPEN, .requests = &req, .n_requests = 1, .rate = perf_open_rate()};
     perf_http("PUT /artifacts/{key} (4 KiB)", "", &o);
@@ -156,8 +153,14 @@ void perf_store_get_artifact(void **state)
 {
     (void)state;
     char url[2048];
-    artifact_url(url, sizeof url);
-    put_artifact_once(url);
+    struct itest_load_request put = artifact_put(url, sizeof url);
+    struct itest_http_request once = {
+        .method = "PUT", .url = url, .body = put.body, .body_len = put.body_len};
+    struct itest_http_response r;
+    itest_http_send(&r, &once);
+    if (r.status != 200)
+        itest_assert_http_status(&r, "PUT", url, 201);
+    itest_http_response_free(&r);
     struct itest_load_request req = {.url = url};
     struct itest_load_options o = {.model = ITEST_LOAD_CLOSED,
                                    .requests = &req,
@@ -168,11 +171,11 @@ void perf_store_get_artifact(void **state)
 
 int perf_store_teardown(void **state)
 {
-    char url[2048], err[256];
+    char url[2048], path[256], err[256];
     const char *base = itest_service_url(ITEST_ARTIFACT_STORE, err, sizeof err);
     if (base) {
-        snprintf(url, sizeof url, "%s/artifacts/perf/%s-%ld", base, itest_current_case(),
-                 (long)getpid());
+        artifact_path(path, sizeof path);
+        snprintf(url, sizeof url, "%s%s", base, path);
         struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
         struct itest_http_response r;
         itest_http_send(&r, &req);
