@@ -317,11 +317,23 @@ static void break_connection(struct mock_request *req, enum mock_fault_kind kind
 
 /* ---- request life cycle ---- */
 
+static size_t health_text(const struct mock_service *svc, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "{\"status\":\"ok\",\"service\":\"%s\",\"version\":\"%s\"}",
+                     svc->name, ITEST_VERSION);
+    return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
 static void route(struct mock_service *svc, struct mock_request *req)
 {
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     if (strcmp(req->path, "/health") == 0 && get) {
-        return; /* answered from svc->health in finish() */
+        if (!req->fault || !req->fault->dribble_chunks)
+            return; /* answered from svc->health in finish() */
+        /* a body of its own, which the dribble can pace */
+        char health[160];
+        mock_reply(req, 200, "application/json", health, health_text(svc, health, sizeof health));
+        return;
     }
     if (strcmp(req->path, "/metrics") == 0 && get) {
         size_t len = 0;
@@ -579,10 +591,8 @@ int mock_service_start(struct mock_service *svc, enum mock_kind kind,
     if (svc->routes->init && svc->routes->init(svc) != 0)
         return -1;
     char health[160];
-    int n =
-        snprintf(health, sizeof health, "{\"status\":\"ok\",\"service\":\"%s\",\"version\":\"%s\"}",
-                 svc->name, ITEST_VERSION);
-    svc->health = MHD_create_response_from_buffer((size_t)n, health, MHD_RESPMEM_MUST_COPY);
+    svc->health = MHD_create_response_from_buffer(health_text(svc, health, sizeof health), health,
+                                                  MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(svc->health, "Content-Type", "application/json");
 
     struct sockaddr_storage addr;

@@ -1,6 +1,6 @@
-/* Connection handling: many concurrent sessions, a clean refusal past max_connections, bounded
- * waits on a port that never answers, and a terminated backend that the helper notices and
- * replaces. */
+/* Connection handling: many concurrent sessions, a clean refusal past max_connections, and a
+ * terminated backend that the helper notices and replaces. (Bounded waits on ports without a
+ * server need no target: fixtures/tests/pg_test.c.) */
 #include "database.h"
 
 #include "itest/check.h"
@@ -116,70 +116,6 @@ void connections_past_max_connections(void **state)
     PGconn *again = itest_pg_open(conninfo, 10, NULL, err, sizeof err);
     itest_check(again != NULL, "after closing the sessions no new one could open: %s", err);
     PQfinish(again);
-}
-
-/* A loopback port that accepts TCP connections into its backlog and never answers. */
-static int silent_listener(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    itest_check(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, 8) == 0 &&
-                    getsockname(fd, (struct sockaddr *)&a, &len) == 0,
-                "cannot open a listening socket on 127.0.0.1");
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-void connections_unanswered_port_times_out(void **state)
-{
-    /* The configured timeout bounds the wait; a long one is checked with 1.5 s instead. */
-    double configured = itest_config()->timeout_s, bound = configured <= 5 ? configured : 1.5;
-    if (bound != configured)
-        printf("INTEGRATION_TEST_TIMEOUT=%g s is long for this case: checking the bound with "
-               "%g s\n",
-               configured, bound);
-    int port;
-    int fd = silent_listener(&port);
-    char conninfo[256], err[2048], secs[32], expected[64];
-    /* The password must not reach the message. */
-    snprintf(conninfo, sizeof conninfo,
-             "postgresql://itest:marker-pg-secret@127.0.0.1:%d/itest?sslmode=disable", port);
-    double t0 = itest_now_s();
-    PGconn *c = itest_pg_open(conninfo, bound == configured ? 0 : bound, NULL, err, sizeof err);
-    double took = itest_now_s() - t0;
-    close(fd);
-    if (c)
-        PQfinish(c);
-    itest_check(c == NULL, "a port that never answers gave a connection");
-    itest_check(took >= bound - 0.05 && took < bound + 1.0,
-                "a %g s connect timeout should end the attempt after %g s, it took %.3f s", bound,
-                bound, took);
-    itest_format_double(secs, bound);
-    snprintf(expected, sizeof expected, "timed out after %s s", secs);
-    itest_check(strstr(err, expected) != NULL, "the message should say \"%s\": %s", expected, err);
-    itest_check(strstr(err, "marker-pg-secret") == NULL, "the message shows the password: %s", err);
-    printf("gave up after %.3f s: %s\n", took, err);
-    itest_measure("timeout_s", took);
-}
-
-void connections_refused_port_fails_fast(void **state)
-{
-    int port;
-    int fd = silent_listener(&port);
-    close(fd); /* nothing listens there now */
-    char conninfo[256], err[2048];
-    snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d dbname=itest user=itest", port);
-    double t0 = itest_now_s();
-    PGconn *c = itest_pg_open(conninfo, 10, NULL, err, sizeof err);
-    double took = itest_now_s() - t0;
-    if (c)
-        PQfinish(c);
-    itest_check(c == NULL, "a closed port gave a connection");
-    itest_check(strstr(err, "refused") != NULL, "expected \"connection refused\", got: %s", err);
-    itest_check(took < 1.0, "a refused connection should fail at once, not after %.3f s", took);
-    printf("failed in %.1f ms: %s\n", took * 1e3, err);
 }
 
 void connections_terminated_backend_reconnects(void **state)

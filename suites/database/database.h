@@ -60,8 +60,6 @@ void serializable_conflict_retries(void **state);
 /* connections_test.c */
 void connections_many_concurrent(void **state);
 void connections_past_max_connections(void **state);
-void connections_unanswered_port_times_out(void **state);
-void connections_refused_port_fails_fast(void **state);
 void connections_terminated_backend_reconnects(void **state);
 
 /* pooling_test.c */

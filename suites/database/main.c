@@ -34,8 +34,6 @@ static const struct itest_case cases[] = {
     DB_CASE(serializable_conflict_retries),
     DB_CASE(connections_many_concurrent),
     DB_CASE_LOCKED(connections_past_max_connections),
-    DB_CASE(connections_unanswered_port_times_out),
-    DB_CASE(connections_refused_port_fails_fast),
     DB_CASE(connections_terminated_backend_reconnects),
     DB_CASE_LOCKED(pooling_more_clients_than_slots),
     DB_CASE_LOCKED(pooling_set_stays_with_server_connection),

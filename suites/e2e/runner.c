@@ -144,8 +144,10 @@ static int post_event(struct runner_result *res, enum runner_step step, const ch
     cJSON_AddStringToObject(body, "message", message);
     char *json = cJSON_PrintUnformatted(body);
     cJSON_Delete(body);
-    int rc = json ? call(res, step, "POST", url, json, 201, -1, NULL, NULL)
+    cJSON *event = NULL;
+    int rc = json ? call(res, step, "POST", url, json, 201, -1, &event, NULL)
                   : fail(res, step, "other", "out of memory");
+    cJSON_Delete(event);
     free(json);
     return rc;
 }
@@ -155,7 +157,16 @@ static int set_status(struct runner_result *res, enum runner_step step, const ch
     char url[URL_MAX], json[64];
     url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", res->task_id);
     snprintf(json, sizeof json, "{\"status\": \"%s\"}", status);
-    return call(res, step, "PATCH", url, json, 200, -1, NULL, NULL);
+    cJSON *task = NULL;
+    int rc = call(res, step, "PATCH", url, json, 200, -1, &task, NULL);
+    const char *now = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(task, "status"));
+    char shown[URL_MAX];
+    if (rc == 0 && (!now || strcmp(now, status) != 0))
+        rc = fail(res, step, ITEST_CATEGORY_INVALID_JSON,
+                  "PATCH %s: the task in the reply has status %s, not %s", redacted(shown, url),
+                  now ? now : "(none)", status);
+    cJSON_Delete(task);
+    return rc;
 }
 
 static int create_task(struct runner_result *res, const struct runner_options *opt)
@@ -325,10 +336,8 @@ static int db_step(struct runner_result *res, PGconn *db, const char *sql,
     char sqlstate[6], err[512];
     if (itest_pg_try(NULL, sqlstate, err, sizeof err, db, sql, params, n) == 0)
         return 0;
-    /* no answer, a broken connection (08xxx) or a session ended by the server (57P0x) */
-    bool lost = !sqlstate[0] || strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0;
-    return fail(res, STEP_DATABASE, lost ? ITEST_CATEGORY_CONNECTION : "other", "database: %s: %s",
-                sql, err);
+    const char *category = itest_pg_category(sqlstate);
+    return fail(res, STEP_DATABASE, category ? category : "other", "database: %s: %s", sql, err);
 }
 
 /* The task, its LLM call, its artifact and its events in one transaction. */
@@ -337,7 +346,8 @@ static int record_in_database(struct runner_result *res, const struct runner_opt
     char err[512];
     PGconn *db = runner_db_open(err, sizeof err);
     if (!db)
-        return fail(res, STEP_DATABASE, ITEST_CATEGORY_CONNECTION, "database: %s", err);
+        return fail(res, STEP_DATABASE, itest_pg_open_category(ITEST_PG_DIRECT, err),
+                    "database: %s", err);
     char prompt_tokens[24], completion_tokens[24], total_tokens[24], latency[24], size[24];
     snprintf(prompt_tokens, sizeof prompt_tokens, "%ld", res->prompt_tokens);
     snprintf(completion_tokens, sizeof completion_tokens, "%ld", res->completion_tokens);
@@ -467,7 +477,9 @@ int runner_run(struct runner_result *res, const struct runner_options *opt)
         url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/artifacts", res->task_id);
         snprintf(json, sizeof json, "{\"key\": \"%s\", \"sha256\": \"%s\", \"size\": %zu}",
                  res->artifact_key, res->sha256, res->artifact_size);
-        rc = call(res, STEP_RECORD_ARTIFACT, "POST", url, json, 201, -1, NULL, NULL);
+        cJSON *record = NULL; /* JSON like every body of the contract */
+        rc = call(res, STEP_RECORD_ARTIFACT, "POST", url, json, 201, -1, &record, NULL);
+        cJSON_Delete(record);
     }
     if (rc == 0)
         rc = post_event(res, STEP_MARK_SUCCEEDED, "task.succeeded", res->artifact_key);

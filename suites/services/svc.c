@@ -120,18 +120,14 @@ char *svc_create_task(const char *title, int priority)
     return copy;
 }
 
-long svc_set_status(const char *task_id, const char *status)
+void svc_set_status_at(const char *file, int line, const char *task_id, const char *status)
 {
     char url[SVC_URL_MAX], body[128];
     svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", task_id);
     snprintf(body, sizeof body, "{\"status\": \"%s\"}", status);
-    struct itest_http_response r;
-    svc_send(&r, "PATCH", url, body, -1);
-    long status_code = r.status;
-    if (r.curl_code != CURLE_OK)
-        itest_http_assert_status_at(__FILE__, __LINE__, &r, "PATCH", url, 200);
-    itest_http_response_free(&r);
-    return status_code;
+    cJSON *task = svc_call_at(file, line, NULL, "PATCH", url, body, 200);
+    itest_json_assert_string_at(file, line, task, "status", status);
+    cJSON_Delete(task);
 }
 
 /* The slots and artifacts this case holds, for the teardown. Cases run one at a time per
@@ -188,18 +184,15 @@ char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s)
     return copy;
 }
 
-long svc_release(const char *slot_id)
+void svc_release_at(const char *file, int line, const char *slot_id)
 {
     char url[SVC_URL_MAX];
     svc_url(url, ITEST_REPO_POOL, "/slots/%s", slot_id);
     struct itest_http_response r;
     svc_send(&r, "DELETE", url, NULL, 0);
-    long status = r.status;
-    if (r.curl_code != CURLE_OK)
-        itest_http_assert_status_at(__FILE__, __LINE__, &r, "DELETE", url, 204);
+    itest_http_assert_status_at(file, line, &r, "DELETE", url, 204);
     itest_http_response_free(&r);
     forget(slots, slot_id);
-    return status;
 }
 
 void svc_pool_usage(long *capacity, long *in_use)

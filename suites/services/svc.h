@@ -47,14 +47,17 @@ void svc_unique(char *buf, size_t len, const char *prefix);
 
 /* Creates a task and returns its id (malloc'd). */
 char *svc_create_task(const char *title, int priority);
-/* PATCHes a task's status; returns the HTTP status (the body is not kept). */
-long svc_set_status(const char *task_id, const char *status);
+/* PATCHes a task's status: asserts 200 and that the task it returns has that status. */
+#define svc_set_status(task_id, status) svc_set_status_at(__FILE__, __LINE__, task_id, status)
+void svc_set_status_at(const char *file, int line, const char *task_id, const char *status);
 
 /* Allocates a slot for repo with ttl_s and records it for the teardown; returns its id
  * (malloc'd) or NULL when the pool answered 503 (with *retry_after_s set when non-NULL). */
 char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s);
-/* Releases a slot and forgets it; returns the HTTP status. */
-long svc_release(const char *slot_id);
+/* Releases a slot: asserts 204, then forgets it (a slot that would not go stays for the
+ * teardown). */
+#define svc_release(slot_id) svc_release_at(__FILE__, __LINE__, slot_id)
+void svc_release_at(const char *file, int line, const char *slot_id);
 /* GET /slots: capacity and in_use. */
 void svc_pool_usage(long *capacity, long *in_use);
 

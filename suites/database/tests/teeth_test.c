@@ -157,7 +157,8 @@ static void unreachable_database_url_names_variable(void **state)
                        "INTEGRATION_TEST_TIMEOUT=5 '%s' --filter integrity_tasks",
                        DATABASE_EXE);
     itest_check(rc == 1, "an unreachable DATABASE_URL should fail the case, exit %d:\n%s", rc, out);
-    assert_contains(out, "DATABASE_URL: connecting to postgresql://itest:***@127.0.0.1:1/itest");
+    assert_contains(out, "[unavailable] DATABASE_URL does not answer: connecting to "
+                         "postgresql://itest:***@127.0.0.1:1/itest");
     assert_not_contains(out, "marker-db-secret");
     free(out);
     rc = shell_run(&out, 60,

@@ -78,6 +78,7 @@ static const struct {
     {"[HTTP 5xx]", "HTTP 5xx"},
     {"[HTTP 4xx]", "HTTP 4xx"},
     {"[invalid JSON]", "invalid JSON or schema"},
+    {"[schema]", "invalid JSON or schema"},
 };
 
 /* Then the patterns, first match wins: the specific before the generic. */
