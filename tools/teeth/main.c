@@ -1,0 +1,711 @@
+/* itest-teeth: proves the suites have teeth. For every fault in the catalogue it starts a
+ * private target with that fault, runs the cases the catalogue names, and checks that each one
+ * fails with the expected category (as itest-report classifies it) while no suite crashes or
+ * hangs; then it prints the teeth score. With --targets-down it checks instead that, with every
+ * target down, no case of any suite passes. */
+#include "catalogue.h"
+#include "check.h"
+#include "run.h"
+#include "target.h"
+
+#include "itest/json.h"
+#include "itest/measure.h"
+#include "itest/pg.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_SUITES 16
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: itest-teeth [OPTION]... --catalogue FILE --work-dir DIR --suite NAME=EXE...\n"
+            "Injects every fault of the catalogue into a private target (its own itest-mock\n"
+            "and PostgreSQL + PgBouncer under DIR), runs the cases the catalogue names and\n"
+            "checks that each fails with the expected category as itest-report classifies it,\n"
+            "without a crash or hang. Prints one line per fault and the teeth score: faults\n"
+            "caught / faults injected.\n"
+            "\n"
+            "  --catalogue FILE     the fault catalogue (fixtures/data/fault-catalogue.json)\n"
+            "  --work-dir DIR       private state, logs and JUnit (created; reused across runs)\n"
+            "  --suite NAME=EXE     a suite executable (repeat for each suite)\n"
+            "  --mock EXE, --pg EXE, --report EXE\n"
+            "                       itest-mock, itest-pg and itest-report\n"
+            "  --rules FILE         the mock LLM's rules (fixtures/data/mock-llm-rules.json)\n"
+            "  --only GLOB          inject only faults whose id matches (repeatable)\n"
+            "  --jobs N             faults injected at once, each in its own mock (4)\n"
+            "  --timeout SECONDS    INTEGRATION_TEST_TIMEOUT for the suites (2)\n"
+            "  --summary FILE       also write the score and every missed fault to FILE\n"
+            "  --targets-down       instead: stop every target (mocks, database, pooler) and\n"
+            "                       check that no case passes: each fails, or skips saying why\n"
+            "  --list               print the expanded catalogue (id, cases, category) and exit\n"
+            "  --help, --version\n"
+            "\n"
+            "Exit status: 0 every fault caught (or, with --targets-down, no case passed),\n"
+            "1 a fault missed, a case passed or a suite crashed or hung, 2 bad usage or an\n"
+            "invalid catalogue.\n");
+}
+
+struct options {
+    const char *catalogue, *work, *summary;
+    struct teeth_tools tools;
+    struct teeth_suite suites[MAX_SUITES];
+    size_t nsuites;
+    const char *only[32];
+    size_t nonly;
+    int jobs;
+    const char *timeout;
+    bool targets_down, list;
+};
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "itest-teeth: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'itest-teeth --help'.\n");
+    va_end(ap);
+    return 2;
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+    enum {
+        CAT = 1,
+        WORK,
+        SUITE,
+        MOCK,
+        PG,
+        REPORT,
+        RULES,
+        ONLY,
+        JOBS,
+        TIMEOUT,
+        SUMMARY,
+        DOWN,
+        LIST,
+        HELP,
+        VERSION
+    };
+    static const struct option longs[] = {{"catalogue", 1, 0, CAT},   {"work-dir", 1, 0, WORK},
+                                          {"suite", 1, 0, SUITE},     {"mock", 1, 0, MOCK},
+                                          {"pg", 1, 0, PG},           {"report", 1, 0, REPORT},
+                                          {"rules", 1, 0, RULES},     {"only", 1, 0, ONLY},
+                                          {"jobs", 1, 0, JOBS},       {"timeout", 1, 0, TIMEOUT},
+                                          {"summary", 1, 0, SUMMARY}, {"targets-down", 0, 0, DOWN},
+                                          {"list", 0, 0, LIST},       {"help", 0, 0, HELP},
+                                          {"version", 0, 0, VERSION}, {0, 0, 0, 0}};
+    o->jobs = 4;
+    o->timeout = "2";
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case CAT:
+            o->catalogue = optarg;
+            break;
+        case WORK:
+            o->work = optarg;
+            break;
+        case MOCK:
+            o->tools.mock = optarg;
+            break;
+        case PG:
+            o->tools.pg = optarg;
+            break;
+        case REPORT:
+            o->tools.report = optarg;
+            break;
+        case RULES:
+            o->tools.rules = optarg;
+            break;
+        case SUMMARY:
+            o->summary = optarg;
+            break;
+        case DOWN:
+            o->targets_down = true;
+            break;
+        case LIST:
+            o->list = true;
+            break;
+        case SUITE: {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || !eq[1])
+                return bad_usage("--suite '%s': expected NAME=EXECUTABLE", optarg);
+            if (o->nsuites == MAX_SUITES)
+                return bad_usage("--suite '%s': too many suites", optarg);
+            *eq = '\0';
+            o->suites[o->nsuites++] = (struct teeth_suite){optarg, eq + 1};
+            break;
+        }
+        case ONLY:
+            if (o->nonly == 32)
+                return bad_usage("--only '%s': at most 32 patterns", optarg);
+            o->only[o->nonly++] = optarg;
+            break;
+        case JOBS:
+            errno = 0;
+            o->jobs = (int)strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || o->jobs < 1 || o->jobs > 64)
+                return bad_usage("--jobs '%s': expected a whole number from 1 to 64", optarg);
+            break;
+        case TIMEOUT: {
+            double v = strtod(optarg, &end);
+            if (*end || end == optarg || !(v > 0 && v <= 600))
+                return bad_usage("--timeout '%s': expected seconds, more than 0, at most 600",
+                                 optarg);
+            o->timeout = optarg;
+            break;
+        }
+        case HELP:
+            usage(stdout);
+            exit(0);
+        case VERSION:
+            printf("itest-teeth %s\n", ITEST_VERSION);
+            exit(0);
+        default:
+            return bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return bad_usage("unexpected argument '%s'", argv[optind]);
+    if (!o->catalogue)
+        return bad_usage("%s", "--catalogue FILE is required");
+    if (o->list)
+        return 0;
+    if (!o->work || !o->tools.mock || !o->tools.pg || !o->tools.report || !o->tools.rules ||
+        o->nsuites == 0)
+        return bad_usage("%s", "--work-dir, --suite, --mock, --pg, --report and --rules are "
+                               "required");
+    return 0;
+}
+
+/* The suites read their configuration from the environment: the harness sets a known one, so
+ * that a user's variables (a real target, a skip) cannot change what is measured. */
+static void known_environment(const char *timeout)
+{
+    static const char *const unset[] = {"TASK_REGISTRY_URL",
+                                        "REPO_POOL_URL",
+                                        "ARTIFACT_STORE_URL",
+                                        "LLM_BASE_URL",
+                                        "OPENAI_BASE_URL",
+                                        "OPENAI_API_KEY",
+                                        "LLM_MODELS",
+                                        "LLM_EMBEDDING_MODEL",
+                                        "DATABASE_URL",
+                                        "PGHOST",
+                                        "PGHOSTADDR",
+                                        "PGPORT",
+                                        "PGDATABASE",
+                                        "PGUSER",
+                                        "PGPASSWORD",
+                                        "PGSERVICE",
+                                        "PGSERVICEFILE",
+                                        "PGBOUNCER_URL",
+                                        "SKIP_INTEGRATION_TESTS",
+                                        "SKIP_LLM_TESTS",
+                                        "SKIP_E2E_TESTS",
+                                        "SKIP_PERFORMANCE_TESTS",
+                                        "ITEST_SKIP_UNAVAILABLE",
+                                        "ITEST_MOCK_FAULTS",
+                                        "ITEST_DB_SCHEMA",
+                                        "ITEST_PROMPTS_FILE",
+                                        "INTEGRATION_TEST_MAX_LATENCY",
+                                        "INTEGRATION_TEST_MIN_THROUGHPUT"};
+    for (size_t i = 0; i < sizeof unset / sizeof *unset; i++)
+        unsetenv(unset[i]);
+    setenv("INTEGRATION_TEST_TIMEOUT", timeout, 1);
+    setenv("INTEGRATION_TEST_RETRY_COUNT", "1", 1);
+    setenv("INTEGRATION_TEST_PERF_DURATION", "1", 1);
+}
+
+/* Every case the catalogue names exists in its suite (`--list`). */
+static int check_cases_exist(const struct options *o, const struct teeth_catalogue *cat)
+{
+    char *lists[MAX_SUITES] = {0};
+    int rc = 0;
+    for (size_t s = 0; s < o->nsuites; s++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.cases", o->work, o->suites[s].name);
+        unlink(path);
+        char *argv[] = {(char *)o->suites[s].exe, "--list", NULL};
+        int st = teeth_run(argv, NULL, path, 60);
+        FILE *f = fopen(path, "r");
+        size_t size = 0;
+        FILE *mem = open_memstream(&lists[s], &size);
+        char line[1024];
+        fputc('\n', mem);
+        while (f && fgets(line, sizeof line, f))
+            fputs(line, mem);
+        if (f)
+            fclose(f);
+        fclose(mem);
+        if (st != 0) {
+            fprintf(stderr, "itest-teeth: %s --list failed (exit %d): %s", o->suites[s].exe, st,
+                    lists[s]);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < cat->n; i++) {
+        const struct teeth_entry *e = &cat->entries[i];
+        for (size_t j = 0; rc == 0 && j < e->ncases; j++) {
+            const struct teeth_suite *s = teeth_suite_of(o->suites, o->nsuites, e->cases[j]);
+            char needle[600];
+            snprintf(needle, sizeof needle, "\n%s\n", strchr(e->cases[j], '.') + 1);
+            if (!s) {
+                fprintf(stderr,
+                        "itest-teeth: %s: fault \"%s\" names %s, but no --suite runs "
+                        "that suite\n",
+                        o->catalogue, e->id, e->cases[j]);
+                rc = -1;
+            } else if (!strstr(lists[s - o->suites], needle)) {
+                fprintf(stderr,
+                        "itest-teeth: %s: fault \"%s\" names %s, which %s --list does "
+                        "not print\n",
+                        o->catalogue, e->id, e->cases[j], s->exe);
+                rc = -1;
+            }
+        }
+    }
+    for (size_t s = 0; s < o->nsuites; s++)
+        free(lists[s]);
+    return rc;
+}
+
+static bool selected(const struct options *o, const char *id)
+{
+    if (o->nonly == 0)
+        return true;
+    for (size_t i = 0; i < o->nonly; i++)
+        if (fnmatch(o->only[i], id, 0) == 0 || strstr(id, o->only[i]))
+            return true;
+    return false;
+}
+
+struct result {
+    bool done, caught, broken;
+    double seconds;
+    char *detail; /* what each case did, one line each */
+};
+
+struct run {
+    const struct options *o;
+    const struct teeth_catalogue *cat;
+    struct result *results;
+    size_t *order; /* indices of the selected FAULT entries, then the rest */
+    size_t nfaults, ntotal;
+    atomic_size_t next;
+    size_t printed;
+    pthread_mutex_t lock;
+};
+
+/* Judges an outcome against the entry's category; fills r. */
+static void judge(const struct teeth_entry *e, const struct teeth_outcome *out, struct result *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    r->broken = out->broken;
+    r->caught = !out->broken;
+    if (out->broken)
+        fprintf(f, "      the run itself: %s\n", out->problem);
+    for (size_t i = 0; i < out->n; i++) {
+        const struct teeth_case_result *c = &out->cases[i];
+        bool failed = strcmp(c->outcome, "failed") == 0 || strcmp(c->outcome, "errored") == 0;
+        bool right = failed && c->category && strcmp(c->category, e->category) == 0;
+        r->caught &= right;
+        if (!right)
+            fprintf(f, "      %s: %s%s%s (expected: failed as %s)%s%s\n", c->id, c->outcome,
+                    failed ? " as " : "", failed ? (c->category ? c->category : "none") : "",
+                    e->category, c->message ? ": " : "", c->message ? c->message : "");
+    }
+    fclose(f);
+    r->detail = text;
+}
+
+static void report(struct run *run, size_t k)
+{
+    const struct teeth_entry *e = &run->cat->entries[run->order[k]];
+    struct result *r = &run->results[run->order[k]];
+    pthread_mutex_lock(&run->lock);
+    run->printed++;
+    printf("[%3zu/%zu] %-6s %s -> %s (%zu case%s, %.1f s)\n%s", run->printed, run->ntotal,
+           r->caught   ? "caught"
+           : r->broken ? "BROKEN"
+                       : "MISSED",
+           e->id, e->category, e->ncases, e->ncases == 1 ? "" : "s", r->seconds,
+           r->caught ? "" : r->detail);
+    fflush(stdout);
+    pthread_mutex_unlock(&run->lock);
+}
+
+static void run_fault(struct run *run, const char *dir, size_t k)
+{
+    const struct teeth_entry *e = &run->cat->entries[run->order[k]];
+    struct result *r = &run->results[run->order[k]];
+    double t0 = itest_now_s();
+    struct teeth_outcome out = {0};
+    if (target_mock_start(&run->o->tools, dir, e->faults, NULL) != 0) {
+        out.broken = true;
+        snprintf(out.problem, sizeof out.problem, "the mock did not start with the fault");
+    } else {
+        teeth_check_run(&run->o->tools, run->o->suites, run->o->nsuites, dir, e->cases, e->ncases,
+                        NULL, &out);
+    }
+    target_mock_stop(&run->o->tools, dir);
+    judge(e, &out, r);
+    teeth_outcome_free(&out);
+    r->seconds = itest_now_s() - t0;
+    r->done = true;
+    report(run, k);
+}
+
+struct worker {
+    struct run *run;
+    char dir[4200];
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&w->run->next, 1);
+        if (k >= w->run->nfaults)
+            return NULL;
+        run_fault(w->run, w->dir, k);
+    }
+}
+
+/* Opens every server connection of the pooler in a transaction, so that none is free. */
+static int hold_pool(const char *work, PGconn **held, int n)
+{
+    char url[1024], err[1024];
+    if (target_db_get(work, "pgbouncer.json", "url", url, sizeof url) != 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        held[i] = itest_pg_open_once(url, 10, err, sizeof err);
+        PGresult *res = held[i] ? PQexec(held[i], "BEGIN; SELECT pg_backend_pid()") : NULL;
+        bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+        PQclear(res);
+        if (!ok) {
+            fprintf(stderr, "itest-teeth: holding pooled connection %d: %s\n", i + 1,
+                    held[i] ? PQerrorMessage(held[i]) : err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int doctor_schema(const char *work, const char *sql)
+{
+    char conninfo[4200], err[1024];
+    if (target_db_get(work, "postgres.json", "socket_conninfo", conninfo, sizeof conninfo) != 0)
+        return -1;
+    PGconn *c = itest_pg_open_once(conninfo, 10, err, sizeof err);
+    PGresult *res = c ? PQexec(c, sql) : NULL;
+    bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "itest-teeth: doctoring the schema with %s: %s\n", sql,
+                c ? PQerrorMessage(c) : err);
+    PQclear(res);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+enum { POOL_SIZE = 2 };
+
+/* A target-level fault: set it up, run the cases, put the target back. */
+static void run_target(struct run *run, const char *dir, size_t k)
+{
+    const struct options *o = run->o;
+    const struct teeth_entry *e = &run->cat->entries[run->order[k]];
+    struct result *r = &run->results[run->order[k]];
+    double t0 = itest_now_s();
+    struct teeth_outcome out = {0};
+    PGconn *held[POOL_SIZE] = {0};
+    char url_env[1200] = "", bouncer_env[1200] = "";
+    char *env[3] = {NULL};
+    bool db_down = e->how == TEETH_DOWN && strcmp(e->service, "postgres") == 0;
+    const char *mock_down = e->how == TEETH_DOWN && !db_down ? e->service : NULL;
+    int rc = target_mock_start(&o->tools, dir, NULL, mock_down);
+    if (rc == 0 && db_down) {
+        /* a configured server that is not running: its URL names a port nothing listens on */
+        char url[1024], bouncer[1024];
+        rc = target_db_get(o->work, "postgres.json", "url", url, sizeof url) |
+             target_db_get(o->work, "pgbouncer.json", "url", bouncer, sizeof bouncer) |
+             target_db_stop(&o->tools, o->work);
+        snprintf(url_env, sizeof url_env, "DATABASE_URL=%s", url);
+        snprintf(bouncer_env, sizeof bouncer_env, "PGBOUNCER_URL=%s", bouncer);
+        env[0] = url_env;
+        env[1] = bouncer_env;
+    }
+    if (rc == 0 && e->how == TEETH_SCHEMA)
+        rc = doctor_schema(o->work, e->sql);
+    if (rc == 0 && e->how == TEETH_HOLD_POOL)
+        rc = hold_pool(o->work, held, POOL_SIZE);
+    if (rc != 0) {
+        out.broken = true;
+        snprintf(out.problem, sizeof out.problem, "the fault could not be set up (above)");
+    } else {
+        teeth_check_run(&o->tools, o->suites, o->nsuites, dir, e->cases, e->ncases, env, &out);
+    }
+    for (int i = 0; i < POOL_SIZE; i++)
+        PQfinish(held[i]);
+    target_mock_stop(&o->tools, dir);
+    /* a doctored or stopped database is replaced by a fresh copy of the template */
+    if ((db_down || e->how == TEETH_SCHEMA) && target_db_start(&o->tools, o->work, POOL_SIZE) != 0)
+        out.broken = true;
+    judge(e, &out, r);
+    teeth_outcome_free(&out);
+    r->seconds = itest_now_s() - t0;
+    r->done = true;
+    report(run, k);
+}
+
+static int write_summary(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "itest-teeth: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int run_catalogue(const struct options *o, const struct teeth_catalogue *cat)
+{
+    struct run run = {.o = o, .cat = cat};
+    pthread_mutex_init(&run.lock, NULL);
+    run.results = calloc(cat->n, sizeof *run.results);
+    run.order = calloc(cat->n, sizeof *run.order);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < cat->n; i++)
+            if ((cat->entries[i].how == TEETH_FAULT) == (pass == 0) &&
+                selected(o, cat->entries[i].id)) {
+                run.order[run.ntotal++] = i;
+                run.nfaults += pass == 0;
+            }
+    if (run.ntotal == 0) {
+        fprintf(stderr, "itest-teeth: no fault of %s matches --only\n", o->catalogue);
+        return 2;
+    }
+    printf("itest-teeth: %zu faults to inject (%zu kind x endpoint pairs ruled out by the "
+           "catalogue), %d at once\n",
+           run.ntotal, cat->not_applicable, o->jobs);
+    fflush(stdout);
+    double t0 = itest_now_s();
+    if (target_db_start(&o->tools, o->work, POOL_SIZE) != 0)
+        return 1;
+
+    int nworkers = o->jobs < (int)run.nfaults ? o->jobs : (int)run.nfaults;
+    struct worker *workers = calloc((size_t)(nworkers ? nworkers : 1), sizeof *workers);
+    pthread_t *threads = calloc((size_t)(nworkers ? nworkers : 1), sizeof *threads);
+    int rc = 0;
+    for (int w = 0; w < (nworkers ? nworkers : 1); w++) {
+        workers[w].run = &run;
+        snprintf(workers[w].dir, sizeof workers[w].dir, "%s/w%d", o->work, w);
+        rc |= target_worker_init(o->work, workers[w].dir);
+    }
+    for (int w = 0; rc == 0 && w < nworkers; w++)
+        pthread_create(&threads[w], NULL, worker_main, &workers[w]);
+    for (int w = 0; rc == 0 && w < nworkers; w++)
+        pthread_join(threads[w], NULL);
+    /* target faults change what every worker shares: one at a time, after the rest */
+    for (size_t k = run.nfaults; rc == 0 && k < run.ntotal; k++)
+        run_target(&run, workers[0].dir, k);
+    target_db_stop(&o->tools, o->work);
+
+    size_t caught = 0, broken = 0;
+    char *summary = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&summary, &len);
+    for (size_t k = 0; k < run.ntotal; k++) {
+        struct result *r = &run.results[run.order[k]];
+        caught += r->caught;
+        broken += r->broken;
+    }
+    fprintf(f, "teeth score: %zu/%zu faults caught (%.1f%%)%s in %.0f s\n", caught, run.ntotal,
+            100.0 * (double)caught / (double)run.ntotal,
+            broken ? ", some runs crashed or hung" : "", itest_now_s() - t0);
+    for (size_t k = 0; k < run.ntotal; k++) {
+        const struct teeth_entry *e = &cat->entries[run.order[k]];
+        struct result *r = &run.results[run.order[k]];
+        if (!r->caught)
+            fprintf(f, "  %s %s -> %s\n%s", r->broken ? "broken:" : "not caught:", e->id,
+                    e->category, r->detail ? r->detail : "");
+    }
+    fclose(f);
+    printf("%s", summary);
+    if (o->summary && write_summary(o->summary, summary) != 0)
+        rc = -1;
+    free(summary);
+    for (size_t i = 0; i < cat->n; i++)
+        free(run.results[i].detail);
+    free(run.results);
+    free(run.order);
+    free(workers);
+    free(threads);
+    return rc == 0 && caught == run.ntotal ? 0 : 1;
+}
+
+/* Every target down, twice: the fixtures' servers gone (their state files name dead ports),
+ * then URL variables naming servers that do not answer. No case may pass. */
+static int run_targets_down(const struct options *o)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/down", o->work);
+    double t0 = itest_now_s();
+    char url[1024] = "", bouncer[1024] = "";
+    if (target_db_start(&o->tools, o->work, POOL_SIZE) != 0 ||
+        target_db_get(o->work, "postgres.json", "url", url, sizeof url) != 0 ||
+        target_db_get(o->work, "pgbouncer.json", "url", bouncer, sizeof bouncer) != 0 ||
+        target_worker_init(o->work, dir) != 0 || target_mock_start(&o->tools, dir, NULL, "all"))
+        return 1;
+    /* keep the fixtures' state files as the servers leave them behind when they die */
+    char keep[4300], kept[4400];
+    const char *files[] = {"postgres.json", "pgbouncer.json"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(keep, sizeof keep, "%s/%s", dir, files[i]);
+        snprintf(kept, sizeof kept, "%s/%s.dead", dir, files[i]);
+        char from[4200];
+        snprintf(from, sizeof from, "%s/pg-state/%s", o->work, files[i]);
+        unlink(keep);
+        if (link(from, kept) != 0 && errno != EEXIST) {
+            fprintf(stderr, "itest-teeth: link %s: %s\n", kept, strerror(errno));
+            return 1;
+        }
+    }
+    target_db_stop(&o->tools, o->work);
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(keep, sizeof keep, "%s/%s", dir, files[i]);
+        snprintf(kept, sizeof kept, "%s/%s.dead", dir, files[i]);
+        rename(kept, keep);
+    }
+    char mocks_state[4300];
+    snprintf(mocks_state, sizeof mocks_state, "%s/mocks.json", dir);
+
+    char v[8][1100];
+    snprintf(v[0], sizeof v[0], "DATABASE_URL=%.1000s", url);
+    snprintf(v[1], sizeof v[1], "PGBOUNCER_URL=%.1000s", bouncer);
+    /* the dead mocks' own URLs, as a user's variables would name them */
+    const char *names[] = {"task-registry", "repo-pool", "artifact-store", "llm"};
+    const char *vars[] = {"TASK_REGISTRY_URL", "REPO_POOL_URL", "ARTIFACT_STORE_URL",
+                          "LLM_BASE_URL"};
+    char err[4400];
+    cJSON *state = itest_json_load_file(mocks_state, err, sizeof err);
+    for (size_t i = 0; i < 4; i++) {
+        const char *u = cJSON_GetStringValue(
+            itest_json_get(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(state, "services"), names[i]),
+                           "url"));
+        snprintf(v[2 + i], sizeof v[2 + i], "%s=%.1000s", vars[i], u ? u : "http://127.0.0.1:9");
+    }
+    cJSON_Delete(state);
+    char *configured[] = {v[0], v[1], v[2], v[3], v[4], v[5], NULL};
+    struct {
+        const char *what;
+        char **env;
+    } rounds[] = {{"the fixtures' servers stopped", NULL},
+                  {"the URL variables naming servers that do not answer", configured}};
+
+    int rc = 0;
+    char *summary = NULL;
+    size_t len = 0;
+    FILE *sum = open_memstream(&summary, &len);
+    for (size_t round = 0; round < 2; round++) {
+        struct teeth_outcome out;
+        printf("itest-teeth: every target down (%s): running every case of %zu suites\n",
+               rounds[round].what, o->nsuites);
+        fflush(stdout);
+        teeth_check_run_all(&o->tools, o->suites, o->nsuites, dir, rounds[round].env, &out);
+        size_t failed = 0, skipped = 0, passed = 0, silent = 0;
+        if (out.broken) {
+            fprintf(sum, "targets down (%s): the run itself: %s\n", rounds[round].what,
+                    out.problem);
+            rc = 1;
+        }
+        for (size_t i = 0; i < out.n; i++) {
+            const struct teeth_case_result *c = &out.cases[i];
+            if (strcmp(c->outcome, "skipped") == 0) {
+                skipped++;
+                if (!c->message) {
+                    silent++;
+                    fprintf(sum, "  %s: skipped without a reason\n", c->id);
+                }
+            } else if (strcmp(c->outcome, "passed") == 0 || strcmp(c->outcome, "flaky") == 0) {
+                passed++;
+                fprintf(sum, "  %s: PASSED with every target down\n", c->id);
+            } else {
+                failed++;
+            }
+        }
+        fprintf(sum,
+                "targets down (%s): %zu cases: %zu failed, %zu skipped with a reason, "
+                "%zu passed, %zu skipped silently\n",
+                rounds[round].what, out.n, failed, skipped - silent, passed, silent);
+        if (passed || silent || out.n == 0)
+            rc = 1;
+        teeth_outcome_free(&out);
+    }
+    fprintf(sum, "targets down: %s in %.0f s\n", rc == 0 ? "no case passed" : "FAILED",
+            itest_now_s() - t0);
+    fclose(sum);
+    printf("%s", summary);
+    if (o->summary && write_summary(o->summary, summary) != 0)
+        rc = 1;
+    free(summary);
+    target_mock_stop(&o->tools, dir);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    int rc = parse(argc, argv, &o);
+    if (rc != 0)
+        return rc;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct teeth_catalogue cat;
+    char err[1024];
+    if (teeth_catalogue_load(o.catalogue, &cat, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-teeth: %s\n", err);
+        return 2;
+    }
+    if (o.list) {
+        for (size_t i = 0; i < cat.n; i++) {
+            printf("%s -> %s:", cat.entries[i].id, cat.entries[i].category);
+            for (size_t j = 0; j < cat.entries[i].ncases; j++)
+                printf(" %s", cat.entries[i].cases[j]);
+            printf("\n");
+        }
+        teeth_catalogue_free(&cat);
+        return 0;
+    }
+    if (mkdir(o.work, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "itest-teeth: --work-dir %s: %s\n", o.work, strerror(errno));
+        teeth_catalogue_free(&cat);
+        return 2;
+    }
+    known_environment(o.timeout);
+    if (check_cases_exist(&o, &cat) != 0)
+        rc = 2;
+    else
+        rc = o.targets_down ? run_targets_down(&o) : run_catalogue(&o, &cat);
+    teeth_catalogue_free(&cat);
+    return rc;
+}

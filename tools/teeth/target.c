@@ -1,0 +1,213 @@
+#include "target.h"
+
+#include "run.h"
+
+#include "itest/json.h"
+#include "itest/process.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const all_services[] = {"task-registry", "repo-pool", "artifact-store", "llm"};
+
+static int pg(const struct teeth_tools *t, const char *work, const char *verb, const char *what,
+              const char *extra)
+{
+    char state[4200], dir[4200], log[4300];
+    snprintf(state, sizeof state, "%s/pg-state", work);
+    snprintf(dir, sizeof dir, "%s/pg", work);
+    snprintf(log, sizeof log, "%s/itest-pg.log", state);
+    mkdir(state, 0755);
+    char *argv[12] = {(char *)t->pg, (char *)verb, (char *)what, "--state-dir",
+                      state,         "--work-dir", dir,          "--quiet"};
+    int n = 8;
+    if (extra) {
+        argv[n++] = "--pool-size";
+        argv[n++] = (char *)extra;
+    }
+    argv[n] = NULL;
+    int rc = teeth_run(argv, NULL, log, 180);
+    if (rc != 0) {
+        char why[64];
+        fprintf(stderr, "itest-teeth: itest-pg %s %s: %s (see %s)\n", verb, what,
+                teeth_run_describe(rc, why, sizeof why), log);
+        return -1;
+    }
+    return 0;
+}
+
+int target_db_start(const struct teeth_tools *t, const char *work, int pool_size)
+{
+    char size[16];
+    snprintf(size, sizeof size, "%d", pool_size);
+    return pg(t, work, "start", "postgres", NULL) == 0 &&
+                   pg(t, work, "start", "pgbouncer", size) == 0
+               ? 0
+               : -1;
+}
+
+int target_db_stop(const struct teeth_tools *t, const char *work)
+{
+    return pg(t, work, "stop", "postgres", NULL);
+}
+
+int target_db_get(const char *work, const char *file, const char *member, char *out, size_t len)
+{
+    char path[4200], err[4400];
+    snprintf(path, sizeof path, "%s/pg-state/%s", work, file);
+    cJSON *root = itest_json_load_file(path, err, sizeof err);
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, member));
+    if (v)
+        snprintf(out, len, "%s", v);
+    else
+        fprintf(stderr, "itest-teeth: %s\n", root ? "no such member" : err);
+    cJSON_Delete(root);
+    return v ? 0 : -1;
+}
+
+int target_worker_init(const char *work, const char *dir)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "itest-teeth: mkdir %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    const char *files[] = {"postgres.json", "pgbouncer.json"};
+    for (size_t i = 0; i < 2; i++) {
+        char from[4200], to[4200];
+        snprintf(from, sizeof from, "%s/pg-state/%s", work, files[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, files[i]);
+        unlink(to);
+        if (symlink(from, to) != 0) {
+            fprintf(stderr, "itest-teeth: symlink %s: %s\n", to, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Runs one itest-mock instance of the given services (NULL: all) with state file state. */
+static int mock_instance(const struct teeth_tools *t, const char *dir, const char *state,
+                         const char *faults_file, const char *const *only, size_t nonly)
+{
+    char log[4200], requests[4200];
+    snprintf(log, sizeof log, "%s/mock.log", dir);
+    snprintf(requests, sizeof requests, "%s/mock-requests.log", dir);
+    char *argv[40] = {(char *)t->mock,  "--state-file", (char *)state, "--data-dir",
+                      (char *)dir,      "--log",        requests,      "--rules",
+                      (char *)t->rules, "--capacity",   "16",          "--api-key",
+                      "itest-mock-key", "--threads",    "2",           "--replace",
+                      "--detach"};
+    int n = 17;
+    if (faults_file) {
+        argv[n++] = "--faults";
+        argv[n++] = (char *)faults_file;
+    }
+    for (size_t i = 0; i < nonly; i++) {
+        argv[n++] = "--service";
+        argv[n++] = (char *)only[i];
+    }
+    argv[n] = NULL;
+    int rc = teeth_run(argv, NULL, log, 60);
+    if (rc != 0) {
+        char why[64];
+        fprintf(stderr, "itest-teeth: itest-mock: %s (see %s)\n",
+                teeth_run_describe(rc, why, sizeof why), log);
+        return -1;
+    }
+    return 0;
+}
+
+static void stop_instance(const struct teeth_tools *t, const char *dir, const char *state)
+{
+    char log[4200];
+    snprintf(log, sizeof log, "%s/mock.log", dir);
+    char *argv[] = {(char *)t->mock, "--stop", "--state-file", (char *)state, NULL};
+    teeth_run(argv, NULL, log, 60);
+}
+
+/* Adds down's services (from a stopped instance's state file) to dir/mocks.json. */
+static int merge_down(const char *dir, const char *down_state)
+{
+    char path[4200], err[4400];
+    snprintf(path, sizeof path, "%s/mocks.json", dir);
+    cJSON *live = access(path, F_OK) == 0 ? itest_json_load_file(path, err, sizeof err) : NULL;
+    cJSON *dead = itest_json_load_file(down_state, err, sizeof err);
+    if (!dead) {
+        fprintf(stderr, "itest-teeth: %s\n", err);
+        cJSON_Delete(live);
+        return -1;
+    }
+    if (!live) { /* every service down: the dead instance's state file as it was */
+        live = dead;
+        dead = NULL;
+    } else {
+        cJSON *services = cJSON_GetObjectItemCaseSensitive(live, "services");
+        cJSON *gone = cJSON_GetObjectItemCaseSensitive(dead, "services");
+        for (cJSON *s = gone ? gone->child : NULL; s; s = s->next)
+            cJSON_AddItemToObject(services, s->string, cJSON_Duplicate(s, true));
+    }
+    char *text = cJSON_Print(live);
+    int rc = itest_write_file_atomic(path, text, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "itest-teeth: %s\n", err);
+    free(text);
+    cJSON_Delete(live);
+    cJSON_Delete(dead);
+    return rc;
+}
+
+int target_mock_start(const struct teeth_tools *t, const char *dir, const char *faults,
+                      const char *down)
+{
+    char state[4200], faults_file[4200];
+    snprintf(state, sizeof state, "%s/mocks.json", dir);
+    unlink(state);
+    if (faults) {
+        snprintf(faults_file, sizeof faults_file, "%s/faults.json", dir);
+        FILE *f = fopen(faults_file, "w");
+        if (!f || fputs(faults, f) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "itest-teeth: cannot write %s\n", faults_file);
+            return -1;
+        }
+    }
+    if (!down)
+        return mock_instance(t, dir, state, faults ? faults_file : NULL, NULL, 0);
+
+    /* The service that is down ran once, so that its URL is a real, now closed, port. */
+    bool all = strcmp(down, "all") == 0;
+    const char *dead[4], *alive[4];
+    size_t ndead = 0, nalive = 0;
+    for (size_t i = 0; i < 4; i++) {
+        if (all || strcmp(down, all_services[i]) == 0)
+            dead[ndead++] = all_services[i];
+        else
+            alive[nalive++] = all_services[i];
+    }
+    char down_state[4200];
+    snprintf(down_state, sizeof down_state, "%s/down.json", dir);
+    char kept[4300];
+    snprintf(kept, sizeof kept, "%s.kept", down_state);
+    if (mock_instance(t, dir, down_state, NULL, dead, ndead) != 0)
+        return -1;
+    /* --stop removes the state file: keep a copy of what it said */
+    if (link(down_state, kept) != 0 && errno != EEXIST)
+        return -1;
+    stop_instance(t, dir, down_state);
+    rename(kept, down_state);
+    if (nalive && mock_instance(t, dir, state, faults ? faults_file : NULL, alive, nalive) != 0)
+        return -1;
+    return merge_down(dir, down_state);
+}
+
+void target_mock_stop(const struct teeth_tools *t, const char *dir)
+{
+    char state[4200];
+    snprintf(state, sizeof state, "%s/mocks.json", dir);
+    stop_instance(t, dir, state);
+    unlink(state);
+}

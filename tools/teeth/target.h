@@ -1,0 +1,34 @@
+/* The harness's private targets: its own itest-mock per worker (started with the fault under
+ * test), and its own PostgreSQL + PgBouncer (itest-pg), all under the harness's work directory
+ * so that they never touch the CTest fixtures other tests use. */
+#ifndef ITEST_TEETH_TARGET_H
+#define ITEST_TEETH_TARGET_H
+
+#include <stddef.h>
+
+struct teeth_tools {
+    const char *mock, *pg, *report, *rules;
+};
+
+/* The database: work/pg (template cache, PgBouncer) and work/pg-state (postgres.json,
+ * pgbouncer.json, logs). start stops whatever an earlier run left, so it also restores a
+ * doctored or stopped cluster. 0 or -1 (the reason printed). */
+int target_db_start(const struct teeth_tools *t, const char *work, int pool_size);
+int target_db_stop(const struct teeth_tools *t, const char *work);
+
+/* A member of work/pg-state/<file> ("url", "socket_conninfo"), copied into out. 0 or -1. */
+int target_db_get(const char *work, const char *file, const char *member, char *out, size_t len);
+
+/* A worker's state directory dir: the suites' ITEST_STATE_DIR, with the database's state files
+ * linked in from work/pg-state. 0 or -1. */
+int target_worker_init(const char *work, const char *dir);
+
+/* Starts the mocks (every service) with faults (the text of a --faults file, or NULL) and writes
+ * dir/mocks.json. With down set, that service is left stopped: its entry in mocks.json names a
+ * port nothing listens on, as when a mock dies under a run ("all" stops every service). 0 or -1
+ * (the reason in dir/mock.log and on stderr). */
+int target_mock_start(const struct teeth_tools *t, const char *dir, const char *faults,
+                      const char *down);
+void target_mock_stop(const struct teeth_tools *t, const char *dir);
+
+#endif
