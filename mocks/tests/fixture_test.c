@@ -57,6 +57,10 @@ static void fault_case_probe(void **state)
     const char *root = itest_require_mock(ITEST_TASK_REGISTRY);
     assert_true(itest_service_is_mock(ITEST_TASK_REGISTRY));
     assert_non_null(strstr(root, "http://127.0.0.1:"));
+    /* a fault of this case only, which ITEST_MOCK_FAULTS governs */
+    itest_mock_fault(ITEST_TASK_REGISTRY, "{\"request\": {\"urlPath\": \"/probe\"}, "
+                                          "\"response\": {\"status\": 500}, \"times\": 1}");
+    itest_mock_reset_scope(ITEST_TASK_REGISTRY);
 }
 
 static void real_targets_skip_fault_cases_and_missing_mocks_fail(void **state)
@@ -72,6 +76,11 @@ static void real_targets_skip_fault_cases_and_missing_mocks_fail(void **state)
     assert_int_equal(rc, 1);
     assert_contains(out, "TASK_REGISTRY_URL is unset and no embedded task-registry mock is "
                          "running: /nonexistent/mocks.json");
+    free(out);
+    rc =
+        shell_run(&out, 30, "ITEST_MOCK_FAULTS=sometimes '%s' --filter fault_case_probe", SELF_EXE);
+    assert_int_equal(rc, 1);
+    assert_contains(out, "ITEST_MOCK_FAULTS='sometimes': expected on or off");
     free(out);
 }
 
