@@ -1,6 +1,8 @@
 #include "admin.h"
 #include "util.h"
 
+#include "itest/process.h"
+
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -246,7 +248,7 @@ int mock_admin_load_faults(struct mock_service *services, size_t n, const char *
 {
     size_t len = 0;
     char err[512];
-    char *text = mock_read_file(path, &len, err, sizeof err);
+    char *text = itest_read_file(path, &len, err, sizeof err);
     if (!text) {
         fprintf(stderr, "itest-mock: --faults %s\n", err);
         return -1;

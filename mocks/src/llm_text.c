@@ -1,6 +1,8 @@
 #include "llm_text.h"
 #include "util.h"
 
+#include "itest/process.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -135,7 +137,7 @@ int llm_rules_load(struct llm_rules *rules, const char *path, char *err, size_t 
 {
     memset(rules, 0, sizeof *rules);
     size_t len;
-    char *text = mock_read_file(path, &len, err, errlen);
+    char *text = itest_read_file(path, &len, err, errlen);
     if (!text)
         return -1;
     const char *end = NULL;

@@ -113,7 +113,7 @@ static void print_state(const char *path)
 {
     size_t len;
     char err[512];
-    char *text = mock_read_file(path, &len, err, sizeof err);
+    char *text = itest_read_file(path, &len, err, sizeof err);
     cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
     const cJSON *pid = cJSON_GetObjectItem(root, "pid");
     const cJSON *svc;

@@ -133,30 +133,3 @@ bool mock_parse_long(long long *out, const char *text, long long min, long long 
     *out = v;
     return true;
 }
-
-char *mock_read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *in = fopen(path, "rb");
-    if (!in) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    char buf[65536];
-    size_t got;
-    while (out && (got = fread(buf, 1, sizeof buf, in)) > 0)
-        fwrite(buf, 1, got, out);
-    bool failed = ferror(in) || !out;
-    fclose(in);
-    if (out)
-        fclose(out);
-    if (failed) {
-        snprintf(err, errlen, "%s: cannot read it", path);
-        free(text);
-        return NULL;
-    }
-    *len = size;
-    return text;
-}

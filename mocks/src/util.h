@@ -34,8 +34,4 @@ double mock_random(void);
 /* Parses a whole decimal number in [min, max]; false on anything else. */
 bool mock_parse_long(long long *out, const char *text, long long min, long long max);
 
-/* A whole file, NUL-terminated (malloc'd; *len without the NUL), or NULL with
- * "path: strerror" in err. */
-char *mock_read_file(const char *path, size_t *len, char *err, size_t errlen);
-
 #endif
