@@ -5,12 +5,12 @@
  * target down, no case of any suite passes. */
 #include "catalogue.h"
 #include "check.h"
+#include "down.h"
 #include "run.h"
 #include "target.h"
 
 #include "itest/json.h"
 #include "itest/measure.h"
-#include "itest/pg.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -391,44 +391,6 @@ static void *worker_main(void *arg)
     }
 }
 
-/* Opens every server connection of the pooler in a transaction, so that none is free. */
-static int hold_pool(const char *work, PGconn **held, int n)
-{
-    char url[1024], err[1024];
-    if (target_db_get(work, "pgbouncer.json", "url", url, sizeof url) != 0)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        held[i] = itest_pg_open_once(url, 10, err, sizeof err);
-        PGresult *res = held[i] ? PQexec(held[i], "BEGIN; SELECT pg_backend_pid()") : NULL;
-        bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
-        PQclear(res);
-        if (!ok) {
-            fprintf(stderr, "itest-teeth: holding pooled connection %d: %s\n", i + 1,
-                    held[i] ? PQerrorMessage(held[i]) : err);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int doctor_schema(const char *work, const char *sql)
-{
-    char conninfo[4200], err[1024];
-    if (target_db_get(work, "postgres.json", "socket_conninfo", conninfo, sizeof conninfo) != 0)
-        return -1;
-    PGconn *c = itest_pg_open_once(conninfo, 10, err, sizeof err);
-    PGresult *res = c ? PQexec(c, sql) : NULL;
-    bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (!ok)
-        fprintf(stderr, "itest-teeth: doctoring the schema with %s: %s\n", sql,
-                c ? PQerrorMessage(c) : err);
-    PQclear(res);
-    PQfinish(c);
-    return ok ? 0 : -1;
-}
-
-enum { POOL_SIZE = 2 };
-
 /* A target-level fault: set it up, run the cases, put the target back. */
 static void run_target(struct run *run, const char *dir, size_t k)
 {
@@ -437,7 +399,7 @@ static void run_target(struct run *run, const char *dir, size_t k)
     struct result *r = &run->results[run->order[k]];
     double t0 = itest_now_s();
     struct teeth_outcome out = {0};
-    PGconn *held[POOL_SIZE] = {0};
+    PGconn *held[TARGET_POOL_SIZE] = {0};
     char url_env[1200] = "", bouncer_env[1200] = "";
     char *env[3] = {NULL};
     bool db_down = e->how == TEETH_DOWN && strcmp(e->service, "postgres") == 0;
@@ -455,36 +417,27 @@ static void run_target(struct run *run, const char *dir, size_t k)
         env[1] = bouncer_env;
     }
     if (rc == 0 && e->how == TEETH_SCHEMA)
-        rc = doctor_schema(o->work, e->sql);
+        rc = target_db_doctor(o->work, e->sql);
     if (rc == 0 && e->how == TEETH_HOLD_POOL)
-        rc = hold_pool(o->work, held, POOL_SIZE);
+        rc = target_db_hold_pool(o->work, held, TARGET_POOL_SIZE);
     if (rc != 0) {
         out.broken = true;
         snprintf(out.problem, sizeof out.problem, "the fault could not be set up (above)");
     } else {
         teeth_check_run(&o->tools, o->suites, o->nsuites, dir, e->cases, e->ncases, env, &out);
     }
-    for (int i = 0; i < POOL_SIZE; i++)
+    for (int i = 0; i < TARGET_POOL_SIZE; i++)
         PQfinish(held[i]);
     target_mock_stop(&o->tools, dir);
     /* a doctored or stopped database is replaced by a fresh copy of the template */
-    if ((db_down || e->how == TEETH_SCHEMA) && target_db_start(&o->tools, o->work, POOL_SIZE) != 0)
+    if ((db_down || e->how == TEETH_SCHEMA) &&
+        target_db_start(&o->tools, o->work, TARGET_POOL_SIZE) != 0)
         out.broken = true;
     judge(e, &out, r);
     teeth_outcome_free(&out);
     r->seconds = itest_now_s() - t0;
     r->done = true;
     report(run, k);
-}
-
-static int write_summary(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-        fprintf(stderr, "itest-teeth: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 static int run_catalogue(const struct options *o, const struct teeth_catalogue *cat)
@@ -509,7 +462,7 @@ static int run_catalogue(const struct options *o, const struct teeth_catalogue *
            run.ntotal, cat->not_applicable, o->jobs);
     fflush(stdout);
     double t0 = itest_now_s();
-    if (target_db_start(&o->tools, o->work, POOL_SIZE) != 0)
+    if (target_db_start(&o->tools, o->work, TARGET_POOL_SIZE) != 0)
         return 1;
 
     int nworkers = o->jobs < (int)run.nfaults ? o->jobs : (int)run.nfaults;
@@ -551,7 +504,7 @@ static int run_catalogue(const struct options *o, const struct teeth_catalogue *
     }
     fclose(f);
     printf("%s", summary);
-    if (o->summary && write_summary(o->summary, summary) != 0)
+    if (o->summary && teeth_write_summary(o->summary, summary) != 0)
         rc = -1;
     free(summary);
     for (size_t i = 0; i < cat->n; i++)
@@ -561,116 +514,6 @@ static int run_catalogue(const struct options *o, const struct teeth_catalogue *
     free(workers);
     free(threads);
     return rc == 0 && caught == run.ntotal ? 0 : 1;
-}
-
-/* Every target down, twice: the fixtures' servers gone (their state files name dead ports),
- * then URL variables naming servers that do not answer. No case may pass. */
-static int run_targets_down(const struct options *o)
-{
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/down", o->work);
-    double t0 = itest_now_s();
-    char url[1024] = "", bouncer[1024] = "";
-    if (target_db_start(&o->tools, o->work, POOL_SIZE) != 0 ||
-        target_db_get(o->work, "postgres.json", "url", url, sizeof url) != 0 ||
-        target_db_get(o->work, "pgbouncer.json", "url", bouncer, sizeof bouncer) != 0 ||
-        target_worker_init(o->work, dir) != 0 || target_mock_start(&o->tools, dir, NULL, "all"))
-        return 1;
-    /* keep the fixtures' state files as the servers leave them behind when they die */
-    char keep[4300], kept[4400];
-    const char *files[] = {"postgres.json", "pgbouncer.json"};
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(keep, sizeof keep, "%s/%s", dir, files[i]);
-        snprintf(kept, sizeof kept, "%s/%s.dead", dir, files[i]);
-        char from[4200];
-        snprintf(from, sizeof from, "%s/pg-state/%s", o->work, files[i]);
-        unlink(keep);
-        if (link(from, kept) != 0 && errno != EEXIST) {
-            fprintf(stderr, "itest-teeth: link %s: %s\n", kept, strerror(errno));
-            return 1;
-        }
-    }
-    target_db_stop(&o->tools, o->work);
-    for (size_t i = 0; i < 2; i++) {
-        snprintf(keep, sizeof keep, "%s/%s", dir, files[i]);
-        snprintf(kept, sizeof kept, "%s/%s.dead", dir, files[i]);
-        rename(kept, keep);
-    }
-    char mocks_state[4300];
-    snprintf(mocks_state, sizeof mocks_state, "%s/mocks.json", dir);
-
-    char v[8][1100];
-    snprintf(v[0], sizeof v[0], "DATABASE_URL=%.1000s", url);
-    snprintf(v[1], sizeof v[1], "PGBOUNCER_URL=%.1000s", bouncer);
-    /* the dead mocks' own URLs, as a user's variables would name them */
-    const char *names[] = {"task-registry", "repo-pool", "artifact-store", "llm"};
-    const char *vars[] = {"TASK_REGISTRY_URL", "REPO_POOL_URL", "ARTIFACT_STORE_URL",
-                          "LLM_BASE_URL"};
-    char err[4400];
-    cJSON *state = itest_json_load_file(mocks_state, err, sizeof err);
-    for (size_t i = 0; i < 4; i++) {
-        const char *u = cJSON_GetStringValue(
-            itest_json_get(cJSON_GetObjectItemCaseSensitive(
-                               cJSON_GetObjectItemCaseSensitive(state, "services"), names[i]),
-                           "url"));
-        snprintf(v[2 + i], sizeof v[2 + i], "%s=%.1000s", vars[i], u ? u : "http://127.0.0.1:9");
-    }
-    cJSON_Delete(state);
-    char *configured[] = {v[0], v[1], v[2], v[3], v[4], v[5], NULL};
-    struct {
-        const char *what;
-        char **env;
-    } rounds[] = {{"the fixtures' servers stopped", NULL},
-                  {"the URL variables naming servers that do not answer", configured}};
-
-    int rc = 0;
-    char *summary = NULL;
-    size_t len = 0;
-    FILE *sum = open_memstream(&summary, &len);
-    for (size_t round = 0; round < 2; round++) {
-        struct teeth_outcome out;
-        printf("itest-teeth: every target down (%s): running every case of %zu suites\n",
-               rounds[round].what, o->nsuites);
-        fflush(stdout);
-        teeth_check_run_all(&o->tools, o->suites, o->nsuites, dir, rounds[round].env, &out);
-        size_t failed = 0, skipped = 0, passed = 0, silent = 0;
-        if (out.broken) {
-            fprintf(sum, "targets down (%s): the run itself: %s\n", rounds[round].what,
-                    out.problem);
-            rc = 1;
-        }
-        for (size_t i = 0; i < out.n; i++) {
-            const struct teeth_case_result *c = &out.cases[i];
-            if (strcmp(c->outcome, "skipped") == 0) {
-                skipped++;
-                if (!c->message) {
-                    silent++;
-                    fprintf(sum, "  %s: skipped without a reason\n", c->id);
-                }
-            } else if (strcmp(c->outcome, "passed") == 0 || strcmp(c->outcome, "flaky") == 0) {
-                passed++;
-                fprintf(sum, "  %s: PASSED with every target down\n", c->id);
-            } else {
-                failed++;
-            }
-        }
-        fprintf(sum,
-                "targets down (%s): %zu cases: %zu failed, %zu skipped with a reason, "
-                "%zu passed, %zu skipped silently\n",
-                rounds[round].what, out.n, failed, skipped - silent, passed, silent);
-        if (passed || silent || out.n == 0)
-            rc = 1;
-        teeth_outcome_free(&out);
-    }
-    fprintf(sum, "targets down: %s in %.0f s\n", rc == 0 ? "no case passed" : "FAILED",
-            itest_now_s() - t0);
-    fclose(sum);
-    printf("%s", summary);
-    if (o->summary && write_summary(o->summary, summary) != 0)
-        rc = 1;
-    free(summary);
-    target_mock_stop(&o->tools, dir);
-    return rc;
 }
 
 int main(int argc, char **argv)
@@ -705,7 +548,8 @@ int main(int argc, char **argv)
     if (check_cases_exist(&o, &cat) != 0)
         rc = 2;
     else
-        rc = o.targets_down ? run_targets_down(&o) : run_catalogue(&o, &cat);
+        rc = o.targets_down ? teeth_targets_down(&o.tools, o.suites, o.nsuites, o.work, o.summary)
+                            : run_catalogue(&o, &cat);
     teeth_catalogue_free(&cat);
     return rc;
 }

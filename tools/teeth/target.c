@@ -3,9 +3,11 @@
 #include "run.h"
 
 #include "itest/json.h"
+#include "itest/pg.h"
 #include "itest/process.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,4 +212,40 @@ void target_mock_stop(const struct teeth_tools *t, const char *dir)
     snprintf(state, sizeof state, "%s/mocks.json", dir);
     stop_instance(t, dir, state);
     unlink(state);
+}
+
+/* Opens every server connection of the pooler in a transaction, so that none is free. */
+int target_db_hold_pool(const char *work, PGconn **held, int n)
+{
+    char url[1024], err[1024];
+    if (target_db_get(work, "pgbouncer.json", "url", url, sizeof url) != 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        held[i] = itest_pg_open_once(url, 10, err, sizeof err);
+        PGresult *res = held[i] ? PQexec(held[i], "BEGIN; SELECT pg_backend_pid()") : NULL;
+        bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+        PQclear(res);
+        if (!ok) {
+            fprintf(stderr, "itest-teeth: holding pooled connection %d: %s\n", i + 1,
+                    held[i] ? PQerrorMessage(held[i]) : err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int target_db_doctor(const char *work, const char *sql)
+{
+    char conninfo[4200], err[1024];
+    if (target_db_get(work, "postgres.json", "socket_conninfo", conninfo, sizeof conninfo) != 0)
+        return -1;
+    PGconn *c = itest_pg_open_once(conninfo, 10, err, sizeof err);
+    PGresult *res = c ? PQexec(c, sql) : NULL;
+    bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "itest-teeth: doctoring the schema with %s: %s\n", sql,
+                c ? PQerrorMessage(c) : err);
+    PQclear(res);
+    PQfinish(c);
+    return ok ? 0 : -1;
 }

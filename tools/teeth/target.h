@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+struct pg_conn; /* libpq's PGconn */
+
 struct teeth_tools {
     const char *mock, *pg, *report, *rules;
 };
@@ -18,6 +20,16 @@ int target_db_stop(const struct teeth_tools *t, const char *work);
 
 /* A member of work/pg-state/<file> ("url", "socket_conninfo"), copied into out. 0 or -1. */
 int target_db_get(const char *work, const char *file, const char *member, char *out, size_t len);
+
+/* The pooler's server connections (itest-pg --pool-size) the harness asks for. */
+enum { TARGET_POOL_SIZE = 2 };
+
+/* Holds every server connection of the pooler in an open transaction (held[n], PQfinish them to
+ * let go), so that a client gets none. 0 or -1 (the reason printed). */
+int target_db_hold_pool(const char *work, struct pg_conn **held, int n);
+
+/* Runs sql (several statements may follow one another) on the cluster's public schema. 0 or -1. */
+int target_db_doctor(const char *work, const char *sql);
 
 /* A worker's state directory dir: the suites' ITEST_STATE_DIR, with the database's state files
  * linked in from work/pg-state. 0 or -1. */
