@@ -130,20 +130,22 @@ static const cJSON *find_case(const cJSON *report, const char *id)
     return NULL;
 }
 
-int teeth_check_run(const struct teeth_tools *t, const struct teeth_suite *suites, size_t nsuites,
-                    const char *dir, char *const *cases, size_t ncases, char *const env[],
-                    struct teeth_outcome *out)
+/* Runs the suites (with cases NULL, every case of each; else only the suites and cases named)
+ * and classifies their JUnit: the report's tree, or NULL with out->problem set. */
+static cJSON *run_and_classify(const struct teeth_tools *t, const struct teeth_suite *suites,
+                               size_t nsuites, const char *dir, char *const *cases, size_t ncases,
+                               char *const env[], struct teeth_outcome *out)
 {
     memset(out, 0, sizeof *out);
     bool *ran = calloc(nsuites, sizeof *ran);
-    char **filters = calloc(ncases, sizeof *filters);
+    char **filters = calloc(ncases + 1, sizeof *filters);
     int rc = 0;
     for (size_t s = 0; rc == 0 && s < nsuites; s++) {
         size_t n = 0;
-        for (size_t i = 0; i < ncases; i++)
+        for (size_t i = 0; cases && i < ncases; i++)
             if (teeth_suite_of(suites, nsuites, cases[i]) == &suites[s])
                 filters[n++] = strchr(cases[i], '.') + 1;
-        if (n == 0)
+        if (cases && n == 0)
             continue;
         ran[s] = true;
         rc = run_suite(&suites[s], dir, filters, n, env, out);
@@ -151,6 +153,14 @@ int teeth_check_run(const struct teeth_tools *t, const struct teeth_suite *suite
     free(filters);
     cJSON *report = rc == 0 ? classify(t, suites, nsuites, ran, dir, out) : NULL;
     free(ran);
+    return report;
+}
+
+int teeth_check_run(const struct teeth_tools *t, const struct teeth_suite *suites, size_t nsuites,
+                    const char *dir, char *const *cases, size_t ncases, char *const env[],
+                    struct teeth_outcome *out)
+{
+    cJSON *report = run_and_classify(t, suites, nsuites, dir, cases, ncases, env, out);
     if (!report)
         return -1;
     for (size_t i = 0; i < ncases; i++)
@@ -163,15 +173,7 @@ int teeth_check_run_all(const struct teeth_tools *t, const struct teeth_suite *s
                         size_t nsuites, const char *dir, char *const env[],
                         struct teeth_outcome *out)
 {
-    memset(out, 0, sizeof *out);
-    bool *ran = calloc(nsuites, sizeof *ran);
-    int rc = 0;
-    for (size_t s = 0; rc == 0 && s < nsuites; s++) {
-        ran[s] = true;
-        rc = run_suite(&suites[s], dir, NULL, 0, env, out);
-    }
-    cJSON *report = rc == 0 ? classify(t, suites, nsuites, ran, dir, out) : NULL;
-    free(ran);
+    cJSON *report = run_and_classify(t, suites, nsuites, dir, NULL, 0, env, out);
     if (!report)
         return -1;
     const cJSON *c;
