@@ -1,6 +1,6 @@
 # Finds every dependency once and exposes one imported target each:
 #   itest::cmocka  itest::microhttpd  itest::xml  itest::pcre2  CURL::libcurl
-#   PostgreSQL::PostgreSQL  cjson
+#   PostgreSQL::PostgreSQL  cjson  itest::http_parser
 #   OpenSSL::Crypto (sha256 for the artifact store's ETags)
 # Missing packages stop the configure step with the Debian package to install.
 
@@ -54,6 +54,19 @@ _itest_require(PCRE2_FOUND "PCRE2" libpcre2-dev)
 if(NOT TARGET itest::pcre2)
     add_library(itest::pcre2 INTERFACE IMPORTED)
     target_link_libraries(itest::pcre2 INTERFACE PkgConfig::PCRE2)
+endif()
+
+# http-parser (the parser wrk uses): the load generator reads its answers with it. Debian ships
+# neither a CMake config nor a pkg-config file for it.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h)
+find_library(HTTP_PARSER_LIBRARY http_parser)
+_itest_require(HTTP_PARSER_LIBRARY "http-parser" libhttp-parser-dev)
+_itest_require(HTTP_PARSER_INCLUDE_DIR "http-parser" libhttp-parser-dev)
+if(NOT TARGET itest::http_parser)
+    add_library(itest::http_parser UNKNOWN IMPORTED)
+    set_target_properties(itest::http_parser PROPERTIES
+        IMPORTED_LOCATION "${HTTP_PARSER_LIBRARY}"
+        INTERFACE_INCLUDE_DIRECTORIES "${HTTP_PARSER_INCLUDE_DIR}")
 endif()
 
 # OpenSSL's libcrypto: sha256 for the mock artifact store (libcurl already pulls it in).
