@@ -1,4 +1,4 @@
-/* itest-load's command line: every bad flag exits 2 naming the flag and the value; a target that
+/* itest-load's command line: every bad flag or URL exits 2 naming it; a target that
  * does not answer exits 1 with the errors counted by category; --help documents the exits. */
 #include "shell.h"
 
@@ -18,6 +18,9 @@ static void bad_flags_exit_2_naming_them(void **state)
         {"-H nocolon http://x", "--header 'nocolon': expected 'Name: value'"},
         {"--model both http://x", "--model"},
         {"", "give 1..64 URLs"},
+        {"ftp://127.0.0.1/", "URL 'ftp://127.0.0.1/': only http and https are supported"},
+        {"http://user:secret@127.0.0.1/", "credentials in the URL are not sent"},
+        {"http://", "URL 'http://': No host part in the URL"},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         char *out = NULL;
