@@ -1,16 +1,31 @@
 # itest_add_fixtures(): registers the CTest fixtures of the embedded default, the same way in the
-# main build and in the nested projects the hardening selftests configure:
+# main build, in the nested projects the hardening selftests configure and in another project
+# that uses an installed itest:
 #
 #   mocks     itest-mock for every service whose URL variable is unset, found through
-#             <STATE_DIR>/mocks.json; --replace stops an instance an interrupted run left behind
+#             <run state dir>/mocks.json; it first stops the mocks of runs that have ended
+#             (an interrupted run) under the state root
 #   postgres  a throwaway cluster from the cached template (<PG_WORK_DIR>), postgres.json
 #   pgbouncer transaction pooling in front of it (after postgres, stopped before it)
 #
-#   itest_add_fixtures(MOCK exe PG exe STATE_DIR dir PG_WORK_DIR dir RULES file)
+#   itest_add_fixtures(MOCK exe PG exe STATE_DIR root PG_WORK_DIR dir RULES file)
 #
-# MOCK and PG are target names or paths. The LLM wants the key itest-mock-key
-# (ITEST_MOCK_LLM_KEY in itest/llm.h), so that the 401 cases have something to refuse.
+# MOCK and PG are targets (itest-mock or itest::itest-mock) or paths. Each ctest run keeps its
+# state in a directory of its own under STATE_DIR (cmake/ItestRunTime.cmake), which every case
+# finds through ITEST_STATE_DIR. The LLM wants the key ITEST_MOCK_LLM_KEY (itest/platform.h),
+# so that the 401 cases have something to refuse.
 include_guard(GLOBAL)
+
+set(_ITEST_RUN_TIME_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/ItestRunTime.cmake")
+
+# The program a fixture runs: a target's file, or the path as given.
+function(_itest_program out program)
+    if(TARGET "${program}")
+        set(${out} "$<TARGET_FILE:${program}>" PARENT_SCOPE)
+    else()
+        set(${out} "${program}" PARENT_SCOPE)
+    endif()
+endfunction()
 
 function(itest_add_fixtures)
     cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES" "")
@@ -19,32 +34,51 @@ function(itest_add_fixtures)
             message(FATAL_ERROR "itest_add_fixtures: ${required} is required")
         endif()
     endforeach()
-    set(mock_state "${arg_STATE_DIR}/mocks.json")
-    add_test(NAME mocks.start
-        COMMAND ${arg_MOCK} --service all --skip-configured --replace --detach
-                --state-file "${mock_state}"
-                --data-dir "${arg_STATE_DIR}"
-                --log "${arg_STATE_DIR}/mocks.log"
-                --rules "${arg_RULES}"
-                --capacity 16
-                --api-key itest-mock-key)
-    set_tests_properties(mocks.start PROPERTIES FIXTURES_SETUP mocks LABELS fixture TIMEOUT 60)
-    add_test(NAME mocks.stop COMMAND ${arg_MOCK} --stop --state-file "${mock_state}")
-    set_tests_properties(mocks.stop PROPERTIES FIXTURES_CLEANUP mocks LABELS fixture TIMEOUT 60)
-
-    set(dirs --state-dir "${arg_STATE_DIR}" --work-dir "${arg_PG_WORK_DIR}")
-    add_test(NAME postgres.start COMMAND ${arg_PG} start postgres --skip-configured ${dirs})
-    set_tests_properties(postgres.start PROPERTIES FIXTURES_SETUP postgres LABELS fixture
-                                                   TIMEOUT 120)
-    add_test(NAME postgres.stop COMMAND ${arg_PG} stop postgres ${dirs})
-    set_tests_properties(postgres.stop PROPERTIES FIXTURES_CLEANUP postgres LABELS fixture
-                                                  TIMEOUT 60)
-    add_test(NAME pgbouncer.start COMMAND ${arg_PG} start pgbouncer --skip-configured ${dirs})
-    set_tests_properties(pgbouncer.start PROPERTIES FIXTURES_SETUP pgbouncer
-                                                    FIXTURES_REQUIRED postgres
-                                                    LABELS fixture TIMEOUT 120)
-    add_test(NAME pgbouncer.stop COMMAND ${arg_PG} stop pgbouncer ${dirs})
-    set_tests_properties(pgbouncer.stop PROPERTIES FIXTURES_CLEANUP pgbouncer
-                                                   FIXTURES_REQUIRED postgres
-                                                   LABELS fixture TIMEOUT 60)
+    file(MAKE_DIRECTORY "${arg_STATE_DIR}")
+    _itest_program(mock "${arg_MOCK}")
+    _itest_program(pg "${arg_PG}")
+    set(root "${arg_STATE_DIR}")
+    set(work "${arg_PG_WORK_DIR}")
+    # Written with the programs' paths now, read by ctest at each run (bracket arguments keep
+    # any path intact; ${run} is this run's state directory).
+    set(script [=[
+include("@run_time@")
+itest_run_state_dir(run [==[@root@]==])
+itest_run_timeout(t60 60)
+itest_run_timeout(t120 120)
+set(env "ITEST_STATE_DIR=set:${run}")
+add_test(mocks.start [==[@mock@]==] --service all --skip-configured --replace
+         --reap-stale [==[@root@]==] --detach --state-file "${run}/mocks.json"
+         --data-dir "${run}" --log "${run}/mocks.log" --rules [==[@rules@]==]
+         --capacity 16 --api-key itest-mock-key)
+set_tests_properties(mocks.start PROPERTIES FIXTURES_SETUP mocks LABELS fixture TIMEOUT ${t60}
+                     ENVIRONMENT_MODIFICATION "${env}")
+add_test(mocks.stop [==[@mock@]==] --stop --state-file "${run}/mocks.json")
+set_tests_properties(mocks.stop PROPERTIES FIXTURES_CLEANUP mocks LABELS fixture TIMEOUT ${t60}
+                     ENVIRONMENT_MODIFICATION "${env}")
+foreach(step start stop)
+    foreach(kind postgres pgbouncer)
+        set(extra "")
+        if(step STREQUAL "start")
+            set(extra --skip-configured)
+        endif()
+        add_test(${kind}.${step} [==[@pg@]==] ${step} ${kind} ${extra} --state-dir "${run}"
+                 --work-dir [==[@work@]==])
+    endforeach()
+endforeach()
+set_tests_properties(postgres.start PROPERTIES FIXTURES_SETUP postgres TIMEOUT ${t120})
+set_tests_properties(postgres.stop PROPERTIES FIXTURES_CLEANUP postgres TIMEOUT ${t60})
+set_tests_properties(pgbouncer.start PROPERTIES FIXTURES_SETUP pgbouncer FIXTURES_REQUIRED postgres
+                     TIMEOUT ${t120})
+set_tests_properties(pgbouncer.stop PROPERTIES FIXTURES_CLEANUP pgbouncer
+                     FIXTURES_REQUIRED postgres TIMEOUT ${t60})
+set_tests_properties(postgres.start postgres.stop pgbouncer.start pgbouncer.stop PROPERTIES
+                     LABELS fixture ENVIRONMENT_MODIFICATION "${env}")
+]=])
+    set(run_time "${_ITEST_RUN_TIME_SCRIPT}")
+    set(rules "${arg_RULES}")
+    string(CONFIGURE "${script}" script @ONLY)
+    set(include_file "${CMAKE_CURRENT_BINARY_DIR}/itest_fixtures_include.cmake")
+    file(GENERATE OUTPUT "${include_file}" CONTENT "${script}")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
 endfunction()

@@ -1,7 +1,10 @@
+/* The admin API under /__admin/ on every service (docs/mocks.md): one more mock_routes table,
+ * which main.c gives each service. */
 #include "admin.h"
 #include "util.h"
 
-#include "itest/process.h"
+#include "itest/json_parse.h"
+#include "itest/number.h"
 
 #include <errno.h>
 #include <regex.h>
@@ -84,7 +87,7 @@ static int read_query(struct mock_request *req, const cJSON *body, struct mock_j
         q->scope = mock_query(req, "scope");
         limit_text = mock_query(req, "limit");
         long long l = 0;
-        if (limit_text && !mock_parse_long(&l, limit_text, 0, 1000000000)) {
+        if (limit_text && itest_parse_long(&l, limit_text, 0, 1000000000) != 0) {
             mock_reply_error(req, 400, "invalid_query", "limit=%s: expected a whole number >= 0",
                              limit_text);
             return -1;
@@ -182,7 +185,7 @@ static void info(struct mock_service *svc, struct mock_request *req)
     mock_reply_json(req, 200, o);
 }
 
-void mock_admin_handle(struct mock_service *svc, struct mock_request *req)
+static void handle(struct mock_service *svc, struct mock_request *req)
 {
     const char *p = req->path + strlen("/__admin");
     const char *m = req->method;
@@ -201,7 +204,7 @@ void mock_admin_handle(struct mock_service *svc, struct mock_request *req)
         }
     } else if (strncmp(p, "/faults/", 8) == 0) {
         long long id;
-        if (!mock_parse_long(&id, p + 8, 1, INT64_MAX))
+        if (itest_parse_long(&id, p + 8, 1, INT64_MAX) != 0)
             return mock_reply_error(req, 404, "not_found", "no fault %s", p + 8);
         if (del)
             return mock_fault_set_remove(svc->faults, (uint64_t)id)
@@ -244,26 +247,16 @@ void mock_admin_handle(struct mock_service *svc, struct mock_request *req)
     mock_reply_error(req, 405, "method_not_allowed", "%s is not allowed on %s", m, req->path);
 }
 
+const struct mock_routes mock_admin_routes = {.handle = handle};
+
 int mock_admin_load_faults(struct mock_service *services, size_t n, const char *path)
 {
-    size_t len = 0;
-    char err[512];
-    char *text = itest_read_file(path, &len, err, sizeof err);
-    if (!text) {
+    char err[1024];
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, sizeof err);
+    if (!root) {
         fprintf(stderr, "itest-mock: --faults %s\n", err);
         return -1;
     }
-    const char *end = NULL;
-    cJSON *root = text ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
-    if (!root) {
-        size_t at = end && text ? (size_t)(end - text) : 0, line = 1;
-        for (size_t i = 0; i < at && i < len; i++)
-            line += text[i] == '\n';
-        fprintf(stderr, "itest-mock: --faults %s:%zu: not valid JSON (byte %zu)\n", path, line, at);
-        free(text);
-        return -1;
-    }
-    free(text);
     const cJSON *list = cJSON_IsArray(root) ? root : cJSON_GetObjectItem(root, "faults");
     if (!cJSON_IsArray(list)) {
         fprintf(stderr,
@@ -276,7 +269,8 @@ int mock_admin_load_faults(struct mock_service *services, size_t n, const char *
     int index = 0, rc = 0;
     for (const cJSON *def = list->child; def && rc == 0; def = def->next, index++) {
         const cJSON *svc_name = cJSON_GetObjectItem(def, "service");
-        if (svc_name && (!cJSON_IsString(svc_name) || mock_kind_parse(svc_name->valuestring) < 0)) {
+        if (svc_name &&
+            (!cJSON_IsString(svc_name) || itest_service_parse(svc_name->valuestring) < 0)) {
             fprintf(stderr,
                     "itest-mock: --faults %s: fault [%d]: service: expected one of "
                     "task-registry, repo-pool, artifact-store, llm\n",

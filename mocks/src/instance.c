@@ -1,15 +1,15 @@
+/* The running instance as other processes see it; see instance.h. */
 #include "instance.h"
-#include "util.h"
-#include "itest/process.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "itest/clock.h"
+#include "itest/file.h"
+#include "itest/process.h"
+#include "itest/state.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 int mock_instance_write(const char *path, const struct mock_service *services, size_t n,
@@ -18,7 +18,7 @@ int mock_instance_write(const char *path, const struct mock_service *services, s
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "pid", getpid());
     char at[40];
-    mock_rfc3339(at, sizeof at, mock_wall_ns());
+    itest_format_rfc3339(at, sizeof at, itest_wall_ns());
     cJSON_AddStringToObject(root, "started_at", at);
     if (data_dir)
         cJSON_AddStringToObject(root, "data_dir", data_dir);
@@ -29,46 +29,54 @@ int mock_instance_write(const char *path, const struct mock_service *services, s
         cJSON_AddNumberToObject(s, "port", services[i].port);
         cJSON_AddNumberToObject(s, "pid", getpid());
     }
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!text) {
-        fprintf(stderr, "itest-mock: out of memory\n");
-        return -1;
-    }
     char err[4400];
     int rc = 0;
-    if (itest_write_file_atomic(path, text, err, sizeof err) != 0) {
+    if (itest_state_write(path, root, err, sizeof err) != 0) {
         fprintf(stderr, "itest-mock: --state-file %s\n", err);
         rc = -1;
     }
-    free(text);
+    cJSON_Delete(root);
     return rc;
+}
+
+bool mock_instance_is_ours(const char *path)
+{
+    char err[512];
+    cJSON *root = itest_state_read(path, NULL, err, sizeof err);
+    const cJSON *pid = cJSON_GetObjectItem(root, "pid");
+    bool ours = cJSON_IsNumber(pid) && (pid_t)pid->valuedouble == getpid();
+    cJSON_Delete(root);
+    return ours;
+}
+
+/* The run of path's directory is given up when nothing else of it runs. */
+static void release_dir_of(const char *path)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        itest_state_release(dir);
+    }
 }
 
 int mock_instance_stop(const char *path, double timeout_s, int quiet)
 {
-    FILE *in = fopen(path, "rb");
-    if (!in) {
-        if (errno == ENOENT) {
-            if (!quiet)
-                printf("itest-mock: nothing to stop (no %s)\n", path);
-            return 0;
-        }
-        fprintf(stderr, "itest-mock: --state-file %s: %s\n", path, strerror(errno));
-        return -1;
+    int missing = 0;
+    char err[4400];
+    cJSON *root = itest_state_read(path, &missing, err, sizeof err);
+    if (!root && missing) {
+        if (!quiet)
+            printf("itest-mock: nothing to stop (no %s)\n", path);
+        return 0;
     }
-    char text[65536];
-    size_t n = fread(text, 1, sizeof text - 1, in);
-    fclose(in);
-    text[n] = '\0';
-    cJSON *root = cJSON_Parse(text);
     const cJSON *pid_item = cJSON_GetObjectItem(root, "pid");
     const char *data_dir = cJSON_GetStringValue(cJSON_GetObjectItem(root, "data_dir"));
     if (!cJSON_IsNumber(pid_item) || pid_item->valuedouble < 2) {
         fprintf(stderr,
-                "itest-mock: --state-file %s: not an itest-mock state file (no pid); "
-                "removing it\n",
-                path);
+                "itest-mock: --state-file %s: not an itest-mock state file (%s); removing it\n",
+                path, root ? "no pid" : err);
         cJSON_Delete(root);
         unlink(path);
         return 0;
@@ -95,5 +103,26 @@ int mock_instance_stop(const char *path, double timeout_s, int quiet)
         itest_remove_tree(data_dir);
     cJSON_Delete(root);
     unlink(path);
+    release_dir_of(path);
     return rc;
+}
+
+static void stop_ended(const char *dir, void *arg)
+{
+    int *stopped = arg;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/mocks.json", dir);
+    if (access(path, F_OK) != 0)
+        return;
+    if (mock_instance_stop(path, 10, 1) > 0) {
+        fprintf(stderr, "itest-mock: stopped the instance an ended run left (%s)\n", path);
+        ++*stopped;
+    }
+}
+
+int mock_instance_reap_ended(const char *root)
+{
+    int stopped = 0;
+    itest_state_reap_ended(root, stop_ended, &stopped);
+    return stopped;
 }

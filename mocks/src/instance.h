@@ -17,4 +17,12 @@ int mock_instance_write(const char *path, const struct mock_service *services, s
  * stop (no file, or its process is gone or is not itest-mock), -1 on error. */
 int mock_instance_stop(const char *path, double timeout_s, int quiet);
 
+/* Stops the instances that runs which have ended left below root (root/run-<id>/mocks.json: an
+ * interrupted ctest run) and removes what they left. Returns how many it stopped. */
+int mock_instance_reap_ended(const char *root);
+
+/* True when path names a state file of this very process (so that stopping removes only our
+ * own). */
+bool mock_instance_is_ours(const char *path);
+
 #endif

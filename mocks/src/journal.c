@@ -1,6 +1,8 @@
 #include "journal.h"
 #include "util.h"
 
+#include "itest/clock.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +69,7 @@ static bool matches(const struct mock_journal_entry *e, const struct mock_journa
 static cJSON *entry_json(const struct mock_journal_entry *e)
 {
     char at[40];
-    mock_rfc3339(at, sizeof at, e->wall_ns);
+    itest_format_rfc3339(at, sizeof at, e->wall_ns);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)e->id);
     cJSON_AddStringToObject(o, "loggedDate", at);

@@ -1,7 +1,7 @@
 #include "llm_text.h"
 #include "util.h"
 
-#include "itest/process.h"
+#include "itest/json_parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -133,43 +133,40 @@ static int parse_rule(struct llm_rule *r, const cJSON *def, const char *path, in
     return 0;
 }
 
-int llm_rules_load(struct llm_rules *rules, const char *path, char *err, size_t errlen)
+int llm_rules_parse(struct llm_rules *rules, const cJSON *root, const char *name, char *err,
+                    size_t errlen)
 {
     memset(rules, 0, sizeof *rules);
-    size_t len;
-    char *text = itest_read_file(path, &len, err, errlen);
-    if (!text)
-        return -1;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!root) {
-        size_t at = end ? (size_t)(end - text) : 0, line = 1, column = 1;
-        for (size_t i = 0; i < at; i++) {
-            line += text[i] == '\n';
-            column = text[i] == '\n' ? 1 : column + 1;
-        }
-        snprintf(err, errlen, "%s:%zu:%zu: not valid JSON", path, line, column);
-        free(text);
-        return -1;
-    }
-    free(text);
     const cJSON *list = cJSON_IsArray(root) ? root : cJSON_GetObjectItem(root, "rules");
     if (!cJSON_IsArray(list)) {
-        snprintf(err, errlen, "%s: expected a JSON array of rules or {\"rules\": [...]}", path);
-        cJSON_Delete(root);
+        snprintf(err, errlen, "%s: expected a JSON array of rules or {\"rules\": [...]}", name);
         return -1;
     }
     size_t n = (size_t)cJSON_GetArraySize(list);
     rules->items = calloc(n ? n : 1, sizeof *rules->items);
+    if (!rules->items) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return -1;
+    }
     int i = 0, rc = 0;
     for (const cJSON *def = list->child; def; def = def->next, i++) {
         rules->n++;
-        if ((rc = parse_rule(&rules->items[i], def, path, i, err, errlen)) != 0)
+        if ((rc = parse_rule(&rules->items[i], def, name, i, err, errlen)) != 0)
             break;
     }
-    cJSON_Delete(root);
     if (rc != 0)
         llm_rules_free(rules);
+    return rc;
+}
+
+int llm_rules_load(struct llm_rules *rules, const char *path, char *err, size_t errlen)
+{
+    memset(rules, 0, sizeof *rules);
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, errlen);
+    if (!root)
+        return -1;
+    int rc = llm_rules_parse(rules, root, path, err, errlen);
+    cJSON_Delete(root);
     return rc;
 }
 

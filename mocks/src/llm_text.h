@@ -31,8 +31,11 @@ struct llm_rules {
 };
 
 /* Loads a rules file (a JSON array, or {"rules": [...]}). Returns 0, or -1 with
- * "file: rule [i].member: problem" in err. */
+ * "file: rule [i].member: problem" (or the file's JSON error, "file:line:column: ...") in err. */
 int llm_rules_load(struct llm_rules *rules, const char *path, char *err, size_t errlen);
+/* The same from a parsed document; name stands for the file in messages. */
+int llm_rules_parse(struct llm_rules *rules, const cJSON *root, const char *name, char *err,
+                    size_t errlen);
 void llm_rules_free(struct llm_rules *rules);
 /* The first rule matching the prompt (the last user message) and model, or NULL. */
 const struct llm_rule *llm_rules_match(const struct llm_rules *rules, const char *prompt,

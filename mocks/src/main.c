@@ -1,11 +1,17 @@
 /* itest-mock: the embedded default for every HTTP suite (Task Registry, Repo Pool, Artifact
- * Store, an OpenAI-compatible LLM), each on its own port, with an admin API under /__admin/. */
+ * Store, an OpenAI-compatible LLM), each on its own port, with an admin API under /__admin/.
+ * main() reads the command line into struct mock_cli, then stops, or starts the services. */
 #include "admin.h"
 #include "instance.h"
-#include "itest/process.h"
 #include "server.h"
 #include "timer.h"
-#include "util.h"
+
+#include "itest/clock.h"
+#include "itest/file.h"
+#include "itest/number.h"
+#include "itest/platform.h"
+#include "itest/state.h"
+#include "itest/version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,14 +26,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef ITEST_VERSION
-#define ITEST_VERSION "0"
-#endif
+#define PROGRAM "itest-mock"
 
-static const char *const url_variables[MOCK_KINDS][2] = {{"TASK_REGISTRY_URL", NULL},
-                                                         {"REPO_POOL_URL", NULL},
-                                                         {"ARTIFACT_STORE_URL", NULL},
-                                                         {"LLM_BASE_URL", "OPENAI_BASE_URL"}};
+/* Which routes each service answers with: the services' and the admin API's. */
+static const struct mock_routes *const service_routes[ITEST_SERVICE_COUNT] = {
+    [ITEST_TASK_REGISTRY] = &mock_task_registry_routes,
+    [ITEST_REPO_POOL] = &mock_repo_pool_routes,
+    [ITEST_ARTIFACT_STORE] = &mock_artifact_store_routes,
+    [ITEST_LLM] = &mock_llm_routes,
+};
+
+/* What the command line asks for. */
+struct mock_cli {
+    struct mock_options o;
+    bool want[ITEST_SERVICE_COUNT];
+    bool skip_configured, detach, replace, stop;
+    const char *state_file, *faults_file, *log_file, *reap_root;
+};
 
 static void usage(FILE *out)
 {
@@ -49,7 +64,7 @@ static void usage(FILE *out)
         "                         before POSTs answer 507 (200000)\n"
         "  --rules FILE           LLM reply rules (JSON; see docs/mocks.md)\n"
         "  --models LIST          LLM model ids, comma separated\n"
-        "                         (gpt-4o-mini,gpt-4o,text-embedding-3-small)\n"
+        "                         (" ITEST_MOCK_MODELS ")\n"
         "  --ttft-ms MS           LLM streaming: time to first token (0)\n"
         "  --chunk-delay-ms MS    LLM streaming: delay between chunks (0)\n"
         "  --faults FILE          faults active from the start (JSON array)\n"
@@ -63,142 +78,43 @@ static void usage(FILE *out)
         "  --detach               run in the background; return once ready (needs\n"
         "                         --state-file)\n"
         "  --replace              first stop the instance --state-file names, if any\n"
+        "  --reap-stale ROOT      first stop the instances of runs that have ended below\n"
+        "                         ROOT (ROOT/run-*/mocks.json: an interrupted ctest run)\n"
         "  --stop                 stop the instance --state-file names, and exit\n"
         "  --help, --version\n"
         "\n"
         "SIGINT or SIGTERM shuts it down. Exit status: 0 ok, 1 failed to start, 2 bad usage.\n");
 }
 
-static bool parse_size(uint64_t *out, const char *text)
+static int bad(const char *option, const char *value, const char *expected)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || end == text || text[0] == '-')
-        return false;
-    unsigned long long mult = 1;
-    if (*end == 'K' || *end == 'k')
-        mult = 1ull << 10;
-    else if (*end == 'M' || *end == 'm')
-        mult = 1ull << 20;
-    else if (*end == 'G' || *end == 'g')
-        mult = 1ull << 30;
-    if (mult > 1)
-        end++;
-    if (*end || v > UINT64_MAX / mult)
-        return false;
-    *out = v * mult;
-    return true;
+    return itest_usage_bad_value(PROGRAM, option, value, expected);
 }
 
-static bool parse_ms(double *out, const char *text)
+/* A whole number option in [min, max] into *out. Returns 0, or 2 after saying why. */
+static int whole(long *out, const char *option, const char *value, long min, long max,
+                 const char *expected)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !(v >= 0 && v <= 3600e3))
-        return false;
-    *out = v;
-    return true;
-}
-
-static int bad_value(const char *option, const char *value, const char *expected)
-{
-    fprintf(stderr, "itest-mock: %s %s: expected %s\n", option, value, expected);
-    return 2;
-}
-
-/* Prints the services a state file lists, for the parent of --detach. */
-static void print_state(const char *path)
-{
-    size_t len;
-    char err[512];
-    char *text = itest_read_file(path, &len, err, sizeof err);
-    cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
-    const cJSON *pid = cJSON_GetObjectItem(root, "pid");
-    const cJSON *svc;
-    cJSON_ArrayForEach(svc, cJSON_GetObjectItem(root, "services"))
-    {
-        printf("itest-mock: %s %s (pid %.0f)\n", svc->string,
-               cJSON_GetStringValue(cJSON_GetObjectItem(svc, "url")),
-               cJSON_IsNumber(pid) ? pid->valuedouble : 0);
-    }
-    cJSON_Delete(root);
-    free(text);
-}
-
-/* --detach: the parent returns once the child is ready, relaying what the child printed. */
-static int detach(int *ready_fd, const char *state_file)
-{
-    int fds[2];
-    if (pipe(fds) != 0) {
-        perror("itest-mock: pipe");
-        return 1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("itest-mock: fork");
-        return 1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        setsid();
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, STDIN_FILENO);
-        dup2(null, STDOUT_FILENO);
-        dup2(fds[1], STDERR_FILENO); /* startup errors reach the parent */
-        close(null);
-        *ready_fd = fds[1];
-        return -1; /* the child carries on */
-    }
-    close(fds[1]);
-    char buf[4096];
-    bool ready = false;
-    uint64_t deadline = mock_now_ns() + 30ull * 1000000000u;
-    for (;;) {
-        int left = (int)((deadline - mock_now_ns()) / 1000000u);
-        struct pollfd p = {fds[0], POLLIN, 0};
-        if (mock_now_ns() >= deadline || poll(&p, 1, left) == 0) {
-            fprintf(stderr, "itest-mock: not ready within 30 s; stopping pid %d\n", (int)pid);
-            kill(pid, SIGKILL);
-            return 1;
-        }
-        ssize_t n = read(fds[0], buf, sizeof buf);
-        if (n <= 0)
-            break;
-        const char *mark = memmem(buf, (size_t)n, "\x06READY\n", 7);
-        if (mark) {
-            fwrite(buf, 1, (size_t)(mark - buf), stderr);
-            ready = true;
-            break;
-        }
-        fwrite(buf, 1, (size_t)n, stderr);
-    }
-    close(fds[0]);
-    if (!ready) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        fprintf(stderr, "itest-mock: the background instance failed to start\n");
-        return 1;
-    }
-    print_state(state_file);
+    long long v;
+    if (itest_parse_long(&v, value, min, max) != 0)
+        return bad(option, value, expected);
+    *out = (long)v;
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Reads argv into *cli. Returns -1 to go on, else the exit status (0 for --help/--version). */
+static int parse_cli(struct mock_cli *cli, int argc, char **argv)
 {
-    struct mock_options o = {.bind = "127.0.0.1",
-                             .capacity = 8,
-                             .max_artifact_bytes = 1ull << 30,
-                             .journal_size = 4096,
-                             .threads = sysconf(_SC_NPROCESSORS_ONLN),
-                             .max_records = 200000,
-                             .models = "gpt-4o-mini,gpt-4o,text-embedding-3-small"};
-    if (o.threads < 1)
-        o.threads = 1;
-    bool want[MOCK_KINDS] = {false}, any = false, skip_configured = false, do_detach = false,
-         replace = false, stop = false;
-    const char *state_file = NULL, *faults_file = NULL, *log_file = NULL;
+    struct mock_options *o = &cli->o;
+    *o = (struct mock_options){.bind = "127.0.0.1",
+                               .capacity = 8,
+                               .max_artifact_bytes = 1ull << 30,
+                               .journal_size = 4096,
+                               .threads = sysconf(_SC_NPROCESSORS_ONLN),
+                               .max_records = 200000,
+                               .models = ITEST_MOCK_MODELS};
+    if (o->threads < 1)
+        o->threads = 1;
     enum {
         OPT_SERVICE = 256,
         OPT_BIND,
@@ -220,6 +136,7 @@ int main(int argc, char **argv)
         OPT_SKIP,
         OPT_DETACH,
         OPT_REPLACE,
+        OPT_REAP,
         OPT_STOP,
         OPT_HELP,
         OPT_VERSION
@@ -245,104 +162,102 @@ int main(int argc, char **argv)
         {"skip-configured", no_argument, 0, OPT_SKIP},
         {"detach", no_argument, 0, OPT_DETACH},
         {"replace", no_argument, 0, OPT_REPLACE},
+        {"reap-stale", required_argument, 0, OPT_REAP},
         {"stop", no_argument, 0, OPT_STOP},
         {"help", no_argument, 0, OPT_HELP},
         {"version", no_argument, 0, OPT_VERSION},
         {0, 0, 0, 0}};
     opterr = 0;
-    int c;
-    long long v;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    bool any = false;
+    int c, rc = 0;
+    long v = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
         case OPT_SERVICE:
             if (strcmp(optarg, "all") == 0) {
-                for (int k = 0; k < MOCK_KINDS; k++)
-                    want[k] = true;
-            } else if (mock_kind_parse(optarg) >= 0) {
-                want[mock_kind_parse(optarg)] = true;
+                for (int k = 0; k < ITEST_SERVICE_COUNT; k++)
+                    cli->want[k] = true;
+            } else if (itest_service_parse(optarg) >= 0) {
+                cli->want[itest_service_parse(optarg)] = true;
             } else {
-                return bad_value("--service", optarg,
-                                 "task-registry, repo-pool, artifact-store, llm or all");
+                return bad("--service", optarg,
+                           "one of task-registry, repo-pool, artifact-store, llm, all");
             }
             any = true;
             break;
         case OPT_BIND:
-            o.bind = optarg;
+            o->bind = optarg;
             break;
         case OPT_PORT:
-            if (!mock_parse_long(&v, optarg, 0, 65535))
-                return bad_value("--port", optarg, "a port number 0..65535");
-            o.port = (unsigned)v;
+            rc = whole(&v, "--port", optarg, 0, 65535, "a port number 0..65535");
+            o->port = (unsigned)v;
             break;
         case OPT_STATE:
-            state_file = optarg;
+            cli->state_file = optarg;
             break;
         case OPT_KEY:
             if (!*optarg)
-                return bad_value("--api-key", "''", "a non-empty key");
-            o.api_key = optarg;
+                return bad("--api-key", optarg, "a non-empty key");
+            o->api_key = optarg;
             break;
         case OPT_CAPACITY:
-            if (!mock_parse_long(&v, optarg, 1, 100000))
-                return bad_value("--capacity", optarg, "a slot count 1..100000");
-            o.capacity = (long)v;
+            rc = whole(&o->capacity, "--capacity", optarg, 1, 100000, "a slot count 1..100000");
             break;
         case OPT_MAX_BYTES:
-            if (!parse_size(&o.max_artifact_bytes, optarg) || o.max_artifact_bytes == 0)
-                return bad_value("--max-artifact-bytes", optarg,
-                                 "a positive size in bytes, with an optional K, M or G suffix");
+            if (itest_parse_size(&o->max_artifact_bytes, optarg, 1, UINT64_MAX) != 0)
+                return bad("--max-artifact-bytes", optarg,
+                           "a positive size in bytes, with an optional K, M or G suffix");
             break;
         case OPT_RECORDS:
-            if (!mock_parse_long(&v, optarg, 1, 100000000))
-                return bad_value("--max-records", optarg, "a count 1..100000000");
-            o.max_records = (long)v;
+            rc = whole(&o->max_records, "--max-records", optarg, 1, 100000000,
+                       "a count 1..100000000");
             break;
         case OPT_RULES:
-            o.rules_path = optarg;
+            o->rules_path = optarg;
             break;
         case OPT_MODELS:
             if (!*optarg)
-                return bad_value("--models", "''", "a comma-separated list of model ids");
-            o.models = optarg;
+                return bad("--models", optarg, "a comma-separated list of model ids");
+            o->models = optarg;
             break;
         case OPT_TTFT:
-            if (!parse_ms(&o.ttft_ms, optarg))
-                return bad_value("--ttft-ms", optarg, "milliseconds 0..3600000");
+            if (itest_parse_double(&o->ttft_ms, optarg, 0, 3600e3) != 0)
+                return bad("--ttft-ms", optarg, "milliseconds 0..3600000");
             break;
         case OPT_CHUNK:
-            if (!parse_ms(&o.chunk_delay_ms, optarg))
-                return bad_value("--chunk-delay-ms", optarg, "milliseconds 0..3600000");
+            if (itest_parse_double(&o->chunk_delay_ms, optarg, 0, 3600e3) != 0)
+                return bad("--chunk-delay-ms", optarg, "milliseconds 0..3600000");
             break;
         case OPT_FAULTS:
-            faults_file = optarg;
+            cli->faults_file = optarg;
             break;
         case OPT_LOG:
-            log_file = optarg;
+            cli->log_file = optarg;
             break;
         case OPT_DATA:
-            o.data_dir = optarg;
+            o->data_dir = optarg;
             break;
         case OPT_JOURNAL:
-            if (!mock_parse_long(&v, optarg, 1, 1000000))
-                return bad_value("--journal-size", optarg, "a count 1..1000000");
-            o.journal_size = (long)v;
+            rc =
+                whole(&o->journal_size, "--journal-size", optarg, 1, 1000000, "a count 1..1000000");
             break;
         case OPT_THREADS:
-            if (!mock_parse_long(&v, optarg, 1, 256))
-                return bad_value("--threads", optarg, "a count 1..256");
-            o.threads = (long)v;
+            rc = whole(&o->threads, "--threads", optarg, 1, 256, "a count 1..256");
             break;
         case OPT_SKIP:
-            skip_configured = true;
+            cli->skip_configured = true;
             break;
         case OPT_DETACH:
-            do_detach = true;
+            cli->detach = true;
             break;
         case OPT_REPLACE:
-            replace = true;
+            cli->replace = true;
+            break;
+        case OPT_REAP:
+            cli->reap_root = optarg;
             break;
         case OPT_STOP:
-            stop = true;
+            cli->stop = true;
             break;
         case OPT_HELP:
             usage(stdout);
@@ -352,99 +267,156 @@ int main(int argc, char **argv)
             return 0;
         default:
             if (optopt)
-                fprintf(stderr, "itest-mock: option %s needs a value\n", argv[optind - 1]);
+                fprintf(stderr, PROGRAM ": option %s needs a value\n", argv[optind - 1]);
             else
-                fprintf(stderr, "itest-mock: unknown option %s\n", argv[optind - 1]);
+                fprintf(stderr, PROGRAM ": unknown option %s\n", argv[optind - 1]);
             fprintf(stderr, "Try 'itest-mock --help'.\n");
             return 2;
         }
     }
+    if (rc != 0)
+        return rc;
     if (optind < argc) {
-        fprintf(stderr, "itest-mock: unexpected argument %s\nTry 'itest-mock --help'.\n",
+        fprintf(stderr, PROGRAM ": unexpected argument %s\nTry 'itest-mock --help'.\n",
                 argv[optind]);
         return 2;
     }
-    if ((stop || replace || do_detach) && !state_file) {
-        fprintf(stderr, "itest-mock: --%s needs --state-file\n",
-                stop      ? "stop"
-                : replace ? "replace"
-                          : "detach");
+    if ((cli->stop || cli->replace || cli->detach) && !cli->state_file) {
+        fprintf(stderr, PROGRAM ": --%s needs --state-file\n",
+                cli->stop      ? "stop"
+                : cli->replace ? "replace"
+                               : "detach");
         return 2;
     }
-    if (stop)
-        return mock_instance_stop(state_file, 10, 0) < 0 ? 1 : 0;
-    if (replace && mock_instance_stop(state_file, 10, 1) > 0)
-        fprintf(stderr, "itest-mock: stopped a previous instance left by %s\n", state_file);
     if (!any)
-        for (int k = 0; k < MOCK_KINDS; k++)
-            want[k] = true;
-    if (skip_configured) {
-        for (int k = 0; k < MOCK_KINDS; k++) {
-            for (int i = 0; i < 2 && want[k]; i++) {
-                const char *var = url_variables[k][i];
-                const char *value = var ? getenv(var) : NULL;
-                if (value && *value) {
-                    printf("itest-mock: %s not started: %s is set\n", mock_kind_name(k), var);
-                    want[k] = false;
-                }
-            }
-        }
-    }
+        for (int k = 0; k < ITEST_SERVICE_COUNT; k++)
+            cli->want[k] = true;
+    return -1;
+}
 
-    int ready_fd = -1;
-    if (do_detach) {
-        fflush(stdout);
-        int rc = detach(&ready_fd, state_file);
-        if (rc >= 0)
-            return rc;
+/* Prints the services a state file lists, for the parent of --detach. */
+static void print_state(const char *path)
+{
+    char err[512];
+    cJSON *root = itest_state_read(path, NULL, err, sizeof err);
+    const cJSON *pid = cJSON_GetObjectItem(root, "pid");
+    const cJSON *svc;
+    cJSON_ArrayForEach(svc, cJSON_GetObjectItem(root, "services"))
+    {
+        printf(PROGRAM ": %s %s (pid %.0f)\n", svc->string,
+               cJSON_GetStringValue(cJSON_GetObjectItem(svc, "url")),
+               cJSON_IsNumber(pid) ? pid->valuedouble : 0);
     }
-    if (log_file) {
-        o.log = fopen(log_file, "a");
-        if (!o.log) {
-            fprintf(stderr, "itest-mock: --log %s: %s\n", log_file, strerror(errno));
-            return 1;
-        }
-    }
-    /* many connections at once under load */
-    struct rlimit nofile;
-    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-        nofile.rlim_cur = nofile.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &nofile);
-    }
-    /* spill directory of this instance */
-    char *data_dir = NULL;
-    const char *parent = o.data_dir ? o.data_dir : getenv("TMPDIR");
-    if (!parent || !*parent)
-        parent = "/tmp";
-    mkdir(parent, 0700);
-    if (asprintf(&data_dir, "%s/itest-mock-XXXXXX", parent) < 0 || !mkdtemp(data_dir)) {
-        fprintf(stderr, "itest-mock: --data-dir %s: cannot create a directory: %s\n", parent,
-                strerror(errno));
+    cJSON_Delete(root);
+}
+
+/* --detach: the parent returns once the child is ready, relaying what the child printed.
+ * Returns the parent's exit status, or -1 in the child (which carries on). */
+static int detach(int *ready_fd, const char *state_file)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        perror(PROGRAM ": pipe");
         return 1;
     }
-    o.data_dir = data_dir;
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror(PROGRAM ": fork");
+        return 1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        setsid();
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(fds[1], STDERR_FILENO); /* startup errors reach the parent */
+        close(null);
+        *ready_fd = fds[1];
+        return -1;
+    }
+    close(fds[1]);
+    char buf[4096];
+    bool ready = false;
+    uint64_t deadline = itest_now_ns() + 30ull * 1000000000u;
+    for (;;) {
+        int left = (int)((deadline - itest_now_ns()) / 1000000u);
+        struct pollfd p = {fds[0], POLLIN, 0};
+        if (itest_now_ns() >= deadline || poll(&p, 1, left) == 0) {
+            fprintf(stderr, PROGRAM ": not ready within 30 s; stopping pid %d\n", (int)pid);
+            kill(pid, SIGKILL);
+            return 1;
+        }
+        ssize_t n = read(fds[0], buf, sizeof buf);
+        if (n <= 0)
+            break;
+        const char *mark = memmem(buf, (size_t)n, "\x06READY\n", 7);
+        if (mark) {
+            fwrite(buf, 1, (size_t)(mark - buf), stderr);
+            ready = true;
+            break;
+        }
+        fwrite(buf, 1, (size_t)n, stderr);
+    }
+    close(fds[0]);
+    if (!ready) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        fprintf(stderr, PROGRAM ": the background instance failed to start\n");
+        return 1;
+    }
+    print_state(state_file);
+    return 0;
+}
 
-    /* SIGINT/SIGTERM are taken by sigwait() below; every thread inherits the mask */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+/* --skip-configured: a service whose URL variable names a real deployment is not started. */
+static void skip_configured(struct mock_cli *cli)
+{
+    for (int k = 0; k < ITEST_SERVICE_COUNT; k++) {
+        const char *var = cli->want[k] ? itest_service_configured_variable(k) : NULL;
+        if (var) {
+            printf(PROGRAM ": %s not started: %s is set\n", itest_service_name(k), var);
+            cli->want[k] = false;
+        }
+    }
+}
 
-    struct mock_service services[MOCK_KINDS];
+/* The spill directory of this instance, below --data-dir, $TMPDIR or /tmp (malloc'd). */
+static char *make_data_dir(const char *given)
+{
+    const char *parent = given ? given : getenv("TMPDIR");
+    if (!parent || !*parent)
+        parent = "/tmp";
+    char err[512];
+    char *dir = NULL;
+    if (itest_make_dirs(parent, 0700, err, sizeof err) != 0 ||
+        asprintf(&dir, "%s/itest-mock-XXXXXX", parent) < 0 || !mkdtemp(dir)) {
+        fprintf(stderr, PROGRAM ": --data-dir %s: cannot create a directory: %s\n", parent,
+                strerror(errno));
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+/* Starts the wanted services, serves until a stop signal, stops them. Returns the exit status. */
+static int serve(struct mock_cli *cli, int ready_fd, const sigset_t *stop_signals)
+{
+    struct mock_options *o = &cli->o;
+    struct mock_service services[ITEST_SERVICE_COUNT];
     size_t n = 0;
     int rc = 0;
     if (mock_timer_start() != 0) {
-        fprintf(stderr, "itest-mock: cannot start the timer thread\n");
+        fprintf(stderr, PROGRAM ": cannot start the timer thread\n");
         rc = 1;
     }
-    unsigned port = o.port;
-    for (int k = 0; k < MOCK_KINDS && rc == 0; k++) {
-        if (!want[k])
+    unsigned port = o->port;
+    for (int k = 0; k < ITEST_SERVICE_COUNT && rc == 0; k++) {
+        if (!cli->want[k])
             continue;
-        if (mock_service_start(&services[n], (enum mock_kind)k, &o, port) != 0) {
+        if (mock_service_init(&services[n], (enum itest_service)k, service_routes[k],
+                              &mock_admin_routes, o) != 0 ||
+            mock_service_listen(&services[n], port) != 0) {
             mock_service_stop(&services[n]);
             rc = 1;
             break;
@@ -453,17 +425,18 @@ int main(int argc, char **argv)
         if (port)
             port++;
     }
-    if (rc == 0 && faults_file && mock_admin_load_faults(services, n, faults_file) != 0)
+    if (rc == 0 && cli->faults_file && mock_admin_load_faults(services, n, cli->faults_file) != 0)
         rc = 1;
-    if (rc == 0 && state_file && mock_instance_write(state_file, services, n, data_dir) != 0)
+    if (rc == 0 && cli->state_file &&
+        mock_instance_write(cli->state_file, services, n, o->data_dir) != 0)
         rc = 1;
     if (rc == 0) {
         for (size_t i = 0; i < n; i++)
-            printf("itest-mock: %s %s\n", services[i].name, services[i].url);
+            printf(PROGRAM ": %s %s\n", services[i].name, services[i].url);
         if (n == 0)
-            printf("itest-mock: no service to start; every URL variable is set\n");
+            printf(PROGRAM ": no service to start; every URL variable is set\n");
         fflush(stdout);
-        mock_log(&o, "ready: %zu services, pid %d", n, (int)getpid());
+        mock_log(o, "ready: %zu services, pid %d", n, (int)getpid());
     }
     if (ready_fd >= 0) {
         if (rc == 0)
@@ -475,30 +448,86 @@ int main(int argc, char **argv)
     }
     if (rc == 0 && n > 0) {
         int sig = 0;
-        sigwait(&stop_signals, &sig);
-        mock_log(&o, "signal %d: shutting down", sig);
+        sigwait(stop_signals, &sig);
+        mock_log(o, "signal %d: shutting down", sig);
     }
     mock_timer_stop(); /* resumes every delayed connection, so the daemons can stop */
     for (size_t i = 0; i < n; i++)
         mock_service_stop(&services[i]);
-    if (state_file && rc == 0) {
-        /* remove the state file only if it is still ours */
-        FILE *in = fopen(state_file, "r");
-        char text[4096] = "";
-        if (in) {
-            size_t got = fread(text, 1, sizeof text - 1, in);
-            text[got] = '\0';
-            fclose(in);
-            cJSON *root = cJSON_Parse(text);
-            const cJSON *pid = cJSON_GetObjectItem(root, "pid");
-            if (cJSON_IsNumber(pid) && (pid_t)pid->valuedouble == getpid() && n > 0)
-                unlink(state_file);
-            cJSON_Delete(root);
+    /* remove the state file only if it is still ours */
+    if (cli->state_file && rc == 0 && n > 0 && mock_instance_is_ours(cli->state_file))
+        unlink(cli->state_file);
+    return rc;
+}
+
+/* Everything after the command line: stop, or reap, claim, detach and serve. */
+static int run(struct mock_cli *cli)
+{
+    if (cli->stop)
+        return mock_instance_stop(cli->state_file, 10, 0) < 0 ? 1 : 0;
+    if (cli->reap_root)
+        mock_instance_reap_ended(cli->reap_root);
+    if (cli->replace && mock_instance_stop(cli->state_file, 10, 1) > 0)
+        fprintf(stderr, PROGRAM ": stopped a previous instance left by %s\n", cli->state_file);
+    if (cli->skip_configured)
+        skip_configured(cli);
+    char err[4400];
+    if (cli->state_file) {
+        /* the run the state file belongs to is ours (our parent's: ctest's) */
+        char *dir = strdup(cli->state_file);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash)
+            *slash = '\0';
+        int claimed = slash ? itest_state_claim(dir, err, sizeof err) : 0;
+        free(dir);
+        if (claimed != 0) {
+            fprintf(stderr, PROGRAM ": --state-file %s: %s\n", cli->state_file, err);
+            return 1;
         }
     }
+    int ready_fd = -1;
+    if (cli->detach) {
+        fflush(stdout);
+        int rc = detach(&ready_fd, cli->state_file);
+        if (rc >= 0)
+            return rc;
+    }
+    if (cli->log_file) {
+        cli->o.log = fopen(cli->log_file, "a");
+        if (!cli->o.log) {
+            fprintf(stderr, PROGRAM ": --log %s: %s\n", cli->log_file, strerror(errno));
+            return 1;
+        }
+    }
+    /* many connections at once under load */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    char *data_dir = make_data_dir(cli->o.data_dir);
+    if (!data_dir)
+        return 1;
+    cli->o.data_dir = data_dir;
+    /* SIGINT/SIGTERM are taken by sigwait(); every thread inherits the mask */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = serve(cli, ready_fd, &stop_signals);
     itest_remove_tree(data_dir);
     free(data_dir);
-    if (o.log)
-        fclose(o.log);
+    if (cli->o.log)
+        fclose(cli->o.log);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct mock_cli cli = {0};
+    int rc = parse_cli(&cli, argc, argv);
+    return rc >= 0 ? rc : run(&cli);
 }

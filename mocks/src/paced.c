@@ -2,6 +2,8 @@
 #include "timer.h"
 #include "util.h"
 
+#include "itest/clock.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +76,7 @@ static ssize_t read_piece(void *cls, uint64_t pos, char *buf, size_t max)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     struct piece *piece = &p->pieces[p->current];
-    if (p->offset == 0 && piece->at_ns > mock_now_ns()) {
+    if (p->offset == 0 && piece->at_ns > itest_now_ns()) {
         MHD_suspend_connection(p->conn);
         mock_timer_at(piece->at_ns, resume, p->conn);
         return 0;

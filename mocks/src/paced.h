@@ -5,13 +5,14 @@
 #define MOCK_PACED_H
 
 #include <stddef.h>
+#include "itest/clock.h"
 #include <stdint.h>
 #include <microhttpd.h>
 
 struct mock_paced;
 
 struct mock_paced *mock_paced_new(struct MHD_Connection *conn);
-/* Appends a copy of data, to be sent no earlier than at_ns (mock_now_ns() clock). */
+/* Appends a copy of data, to be sent no earlier than at_ns (itest_now_ns() clock). */
 int mock_paced_add(struct mock_paced *p, const char *data, size_t len, uint64_t at_ns);
 /* After the last piece, close the connection without the final chunk (a truncated stream). */
 void mock_paced_cut(struct mock_paced *p);

@@ -4,6 +4,8 @@
 #include "server.h"
 #include "util.h"
 
+#include "itest/clock.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -65,7 +67,7 @@ static void reset(struct mock_service *svc)
 /* Lock held: frees expired leases; returns how many are in use. */
 static size_t sweep(struct pool *p)
 {
-    uint64_t now = mock_now_ns();
+    uint64_t now = itest_now_ns();
     size_t in_use = 0;
     for (size_t i = 0; i < p->capacity; i++) {
         struct slot *s = &p->slots[i];
@@ -82,7 +84,7 @@ static cJSON *slot_json(const struct slot *s)
 {
     cJSON *o = cJSON_CreateObject();
     char at[40];
-    mock_rfc3339(at, sizeof at, s->expires_wall);
+    itest_format_rfc3339(at, sizeof at, s->expires_wall);
     cJSON_AddStringToObject(o, "slot_id", s->id);
     cJSON_AddStringToObject(o, "repo", s->repo);
     cJSON_AddStringToObject(o, "path", s->path);
@@ -135,7 +137,7 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
         if (!s) {
             p->exhausted++;
             pthread_mutex_unlock(&p->lock);
-            double wait_s = ((double)soonest - (double)mock_now_ns()) / 1e9;
+            double wait_s = ((double)soonest - (double)itest_now_ns()) / 1e9;
             char value[32];
             snprintf(value, sizeof value, "%.0f", wait_s < 1 ? 1 : ceil(wait_s));
             mock_reply_error(req, 503, "pool_exhausted",
@@ -153,8 +155,8 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
                 if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/",
                             *c))
                     *c = '_';
-            s->expires_mono = mock_now_ns() + (uint64_t)(ttl_s * 1e9);
-            s->expires_wall = mock_wall_ns() + (uint64_t)(ttl_s * 1e9);
+            s->expires_mono = itest_now_ns() + (uint64_t)(ttl_s * 1e9);
+            s->expires_wall = itest_wall_ns() + (uint64_t)(ttl_s * 1e9);
             p->allocations++;
             cJSON *out = slot_json(s);
             pthread_mutex_unlock(&p->lock);

@@ -1,8 +1,11 @@
 #include "server.h"
-#include "admin.h"
 #include "timer.h"
 #include "paced.h"
 #include "util.h"
+
+#include "itest/clock.h"
+#include "itest/json_parse.h"
+#include "itest/version.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,31 +15,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#ifndef ITEST_VERSION
-#define ITEST_VERSION "0"
-#endif
-
-static const char *const kind_names[MOCK_KINDS] = {"task-registry", "repo-pool", "artifact-store",
-                                                   "llm"};
-static const struct mock_routes *const kind_routes[MOCK_KINDS] = {
-    &mock_task_registry_routes, &mock_repo_pool_routes, &mock_artifact_store_routes,
-    &mock_llm_routes};
-
-const char *mock_kind_name(enum mock_kind kind)
-{
-    return kind_names[kind];
-}
-
-int mock_kind_parse(const char *name)
-{
-    for (int k = 0; k < MOCK_KINDS; k++)
-        if (strcmp(kind_names[k], name) == 0)
-            return k;
-    return -1;
-}
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -45,7 +26,7 @@ void mock_log(const struct mock_options *opts, const char *fmt, ...)
     if (!opts->log)
         return;
     char at[40];
-    mock_rfc3339(at, sizeof at, mock_wall_ns());
+    itest_format_rfc3339(at, sizeof at, itest_wall_ns());
     va_list ap;
     va_start(ap, fmt);
     pthread_mutex_lock(&log_lock);
@@ -160,7 +141,7 @@ void mock_reply_error(struct mock_request *req, int status, const char *code, co
 {
     va_list ap;
     va_start(ap, fmt);
-    if (req->svc->kind == MOCK_LLM) {
+    if (req->svc->kind == ITEST_LLM) {
         vreply_openai(req, status, NULL, code, NULL, fmt, ap);
     } else {
         char message[1024];
@@ -174,13 +155,30 @@ void mock_reply_error(struct mock_request *req, int status, const char *code, co
     va_end(ap);
 }
 
+/* Without a connection: the value of name in "name<sep>value" strings, or NULL. */
+static const char *lookup(const char *const *list, const char *name, char sep, bool fold)
+{
+    size_t n = strlen(name);
+    for (; list && *list; list++) {
+        const char *item = *list;
+        bool same = fold ? strncasecmp(item, name, n) == 0 : strncmp(item, name, n) == 0;
+        if (same && item[n] == sep)
+            return item + n + 1 + (sep == ':' && item[n + 1] == ' ');
+    }
+    return NULL;
+}
+
 const char *mock_request_header(const struct mock_request *req, const char *name)
 {
+    if (!req->conn)
+        return lookup(req->headers_in, name, ':', true);
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const char *mock_query(const struct mock_request *req, const char *name)
 {
+    if (!req->conn)
+        return lookup(req->query_in, name, '=', false);
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
@@ -195,26 +193,16 @@ cJSON *mock_request_json(struct mock_request *req)
                          (unsigned long long)req->body.total, (unsigned long long)req->body.limit);
         return NULL;
     }
-    const char *end = NULL;
-    cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    struct itest_json_error e;
+    cJSON *json = itest_json_parse_at(text, len, &e);
     if (json)
         return json;
-    size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i < at; i++) {
-        if (text[i] == '\n') {
-            line++;
-            column = 1;
-        } else {
-            column++;
-        }
-    }
     if (len == 0)
         mock_reply_error(req, 400, "invalid_json", "request body is empty; expected JSON");
     else
         mock_reply_error(req, 400, "invalid_json",
-                         "request body is not valid JSON: line %zu, column %zu (byte %zu)", line,
-                         column, at);
+                         "request body is not valid JSON: line %d, column %d (byte %zu): %s",
+                         e.line, e.column, e.offset, e.problem);
     return NULL;
 }
 
@@ -223,7 +211,7 @@ cJSON *mock_request_json(struct mock_request *req)
 static void reply_rate_limited(struct mock_request *req, const struct mock_fault *f)
 {
     char value[64];
-    if (req->svc->kind == MOCK_LLM)
+    if (req->svc->kind == ITEST_LLM)
         mock_reply_openai_error(req, 429, "requests", "rate_limit_exceeded", NULL,
                                 "Rate limit reached for requests (itest-mock fault %llu). Please "
                                 "try again in %.0fms.",
@@ -248,7 +236,7 @@ static void reply_fault_status(struct mock_request *req, const struct mock_fault
 {
     if (f->body) {
         mock_reply(req, f->status, NULL, f->body, f->body_len);
-    } else if (req->svc->kind == MOCK_LLM) {
+    } else if (req->svc->kind == ITEST_LLM) {
         mock_reply_openai_error(req, f->status, NULL, NULL, NULL,
                                 f->status >= 500 ? "The server had an error while processing "
                                                    "your request (itest-mock fault %llu)."
@@ -360,10 +348,10 @@ static void record(struct mock_service *svc, struct mock_request *req, int statu
     if (req->journaled)
         return;
     req->journaled = true;
-    double seconds = (double)(mock_now_ns() - req->start_ns) / 1e9;
+    double seconds = (double)(itest_now_ns() - req->start_ns) / 1e9;
     mock_metrics_record(svc->metrics, req->method, status, seconds);
     struct mock_journal_entry e;
-    e.wall_ns = mock_wall_ns();
+    e.wall_ns = itest_wall_ns();
     snprintf(e.method, sizeof e.method, "%s", req->method);
     snprintf(e.path, sizeof e.path, "%s", req->path);
     memcpy(e.scope, req->scope, sizeof e.scope);
@@ -403,7 +391,7 @@ static struct MHD_Response *build_response(struct mock_request *req)
     const struct mock_fault *f = req->fault;
     if (!resp && f && f->dribble_chunks) {
         struct mock_paced *p = mock_paced_new(req->conn);
-        uint64_t now = mock_now_ns();
+        uint64_t now = itest_now_ns();
         size_t chunks = (size_t)f->dribble_chunks;
         if (chunks > req->out_len && req->out_len > 0)
             chunks = req->out_len;
@@ -432,35 +420,91 @@ static void resume_connection(void *conn)
     MHD_resume_connection(conn);
 }
 
+bool mock_is_admin_path(const char *path)
+{
+    return strncmp(path, "/__admin", 8) == 0 && (path[8] == '\0' || path[8] == '/');
+}
+
+struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Connection *conn,
+                                      const char *method, const char *path)
+{
+    struct mock_request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->svc = svc;
+    req->conn = conn;
+    req->method = method;
+    req->start_ns = itest_now_ns();
+    req->path = strdup(path);
+    req->admin = mock_is_admin_path(path);
+    mock_body_init(&req->body);
+    req->body.limit = 8u << 20; /* JSON bodies; services raise it where they need to */
+    const char *scope = mock_request_header(req, ITEST_SCOPE_HEADER);
+    if (scope)
+        snprintf(req->scope, sizeof req->scope, "%s", scope);
+    if (!req->path) {
+        free(req);
+        return NULL;
+    }
+    return req;
+}
+
+void mock_request_begin(struct mock_request *req)
+{
+    const struct mock_routes *routes = req->admin ? req->svc->admin : req->svc->routes;
+    if (routes->begin)
+        routes->begin(req->svc, req);
+    if (req->answered) /* refused on its headers: answered before the body is sent */
+        req->decided = true;
+}
+
+void mock_request_decide(struct mock_request *req)
+{
+    if (req->decided)
+        return;
+    req->decided = true;
+    struct mock_service *svc = req->svc;
+    if (req->admin) {
+        svc->admin->handle(svc, req);
+        return;
+    }
+    if (req->answered)
+        return;
+    req->fault = mock_fault_set_match(svc->faults, req->method, req->path,
+                                      req->scope[0] ? req->scope : NULL);
+    const struct mock_fault *f = req->fault;
+    if (f && f->rate_limit)
+        reply_rate_limited(req, f);
+    else if (f && f->status)
+        reply_fault_status(req, f);
+    else if (!f || f->kind == MOCK_FAULT_NONE)
+        route(svc, req);
+    req->delay_ms += f ? mock_fault_delay_ms(f) : 0;
+}
+
+void mock_request_free(struct mock_request *req)
+{
+    if (!req)
+        return;
+    clear_answer(req);
+    mock_body_free(&req->body);
+    mock_fault_release(req->fault);
+    free(req->path);
+    free(req);
+}
+
 static enum MHD_Result finish(struct mock_service *svc, struct mock_request *req)
 {
-    bool admin = strncmp(req->path, "/__admin/", 9) == 0 || strcmp(req->path, "/__admin") == 0;
     if (!req->decided) {
-        req->decided = true;
-        if (admin) {
-            mock_admin_handle(svc, req);
-        } else {
-            if (!req->answered) {
-                req->fault = mock_fault_set_match(svc->faults, req->method, req->path,
-                                                  req->scope[0] ? req->scope : NULL);
-                const struct mock_fault *f = req->fault;
-                if (f && f->rate_limit)
-                    reply_rate_limited(req, f);
-                else if (f && f->status)
-                    reply_fault_status(req, f);
-                else if (!f || f->kind == MOCK_FAULT_NONE)
-                    route(svc, req);
-                req->delay_ms += f ? mock_fault_delay_ms(f) : 0;
-            }
-            if (req->delay_ms > 0) {
-                MHD_suspend_connection(req->conn);
-                mock_timer_at(req->start_ns + (uint64_t)(req->delay_ms * 1e6), resume_connection,
-                              req->conn);
-                return MHD_YES;
-            }
+        mock_request_decide(req);
+        if (!req->admin && req->delay_ms > 0) {
+            MHD_suspend_connection(req->conn);
+            mock_timer_at(req->start_ns + (uint64_t)(req->delay_ms * 1e6), resume_connection,
+                          req->conn);
+            return MHD_YES;
         }
     }
-    if (!admin && req->fault && req->fault->kind != MOCK_FAULT_NONE) {
+    if (!req->admin && req->fault && req->fault->kind != MOCK_FAULT_NONE) {
         record(svc, req, 0);
         break_connection(req, req->fault->kind);
         return MHD_NO;
@@ -479,7 +523,7 @@ static enum MHD_Result finish(struct mock_service *svc, struct mock_request *req
         if (!resp)
             return MHD_NO;
     }
-    if (!admin)
+    if (!req->admin)
         record(svc, req, status);
     enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned)status, resp);
     req->queued = true;
@@ -498,28 +542,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!req) {
         /* First call: headers only. Answering now would be the slow path in MHD 0.9.75; the
          * answer goes out on a later call. */
-        req = calloc(1, sizeof *req);
+        req = mock_request_new(svc, conn, method, url);
         if (!req)
             return MHD_NO;
-        req->svc = svc;
-        req->conn = conn;
-        req->method = method;
-        req->start_ns = mock_now_ns();
-        req->path = strdup(url);
-        mock_body_init(&req->body);
-        req->body.limit = 8u << 20; /* JSON bodies; services raise it where they need to */
-        const char *scope = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Itest-Scope");
-        if (scope)
-            snprintf(req->scope, sizeof req->scope, "%s", scope);
         *con_cls = req;
-        if (!req->path)
-            return MHD_NO;
-        if (strncmp(url, "/__admin", 8) != 0 && svc->routes->begin)
-            svc->routes->begin(svc, req);
-        if (req->answered) { /* refused on its headers: answer before the body is sent */
-            req->decided = true;
+        mock_request_begin(req);
+        if (req->answered)
             return finish(svc, req);
-        }
         return MHD_YES;
     }
     if (*upload_size) {
@@ -542,13 +571,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct mock_request *req = *con_cls;
     if (!req)
         return;
-    if (!req->journaled && req->decided && strncmp(req->path, "/__admin", 8) != 0)
+    if (!req->journaled && req->decided && !req->admin)
         record(svc, req, 0);
-    clear_answer(req);
-    mock_body_free(&req->body);
-    mock_fault_release(req->fault);
-    free(req->path);
-    free(req);
+    mock_request_free(req);
     *con_cls = NULL;
 }
 
@@ -573,13 +598,15 @@ static int resolve_bind(const char *bind, unsigned port, struct sockaddr_storage
     return 0;
 }
 
-int mock_service_start(struct mock_service *svc, enum mock_kind kind,
-                       const struct mock_options *opts, unsigned port)
+int mock_service_init(struct mock_service *svc, enum itest_service kind,
+                      const struct mock_routes *routes, const struct mock_routes *admin,
+                      const struct mock_options *opts)
 {
     memset(svc, 0, sizeof *svc);
     svc->kind = kind;
-    svc->name = kind_names[kind];
-    svc->routes = kind_routes[kind];
+    svc->name = itest_service_name(kind);
+    svc->routes = routes;
+    svc->admin = admin;
     svc->opts = opts;
     svc->faults = mock_fault_set_new();
     svc->journal = mock_journal_new((size_t)opts->journal_size);
@@ -594,7 +621,12 @@ int mock_service_start(struct mock_service *svc, enum mock_kind kind,
     svc->health = MHD_create_response_from_buffer(health_text(svc, health, sizeof health), health,
                                                   MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(svc->health, "Content-Type", "application/json");
+    return 0;
+}
 
+int mock_service_listen(struct mock_service *svc, unsigned port)
+{
+    const struct mock_options *opts = svc->opts;
     struct sockaddr_storage addr;
     socklen_t addr_len;
     if (resolve_bind(opts->bind, port, &addr, &addr_len) != 0)

@@ -1,7 +1,9 @@
 /* The HTTP core every mock service shares: one libmicrohttpd daemon per service, the request
  * life cycle (headers, body, fault, handler, delay, response), /health, /metrics, the journal
- * and the log. Services fill in a mock_routes table and answer through the mock_reply*()
- * helpers. */
+ * and the log. Services and the admin API fill in a mock_routes table each and answer through
+ * the mock_reply*() helpers; main.c wires the tables to the services, so this core calls up into
+ * none of them. A request is decided without a socket (mock_request_decide), which the fuzz
+ * targets use. */
 #ifndef MOCK_SERVER_H
 #define MOCK_SERVER_H
 
@@ -16,7 +18,7 @@
 #include "journal.h"
 #include "metrics.h"
 
-enum mock_kind { MOCK_TASK_REGISTRY, MOCK_REPO_POOL, MOCK_ARTIFACT_STORE, MOCK_LLM, MOCK_KINDS };
+#include "itest/platform.h" /* enum itest_service: the services and their names */
 
 struct mock_options {
     const char *bind;    /* address to listen on */
@@ -53,9 +55,10 @@ struct mock_routes {
 };
 
 struct mock_service {
-    enum mock_kind kind;
-    const char *name; /* "task-registry", ... */
-    const struct mock_routes *routes;
+    enum itest_service kind;
+    const char *name;                 /* "task-registry", ... */
+    const struct mock_routes *routes; /* the service's */
+    const struct mock_routes *admin;  /* the admin API's (/__admin and below) */
     const struct mock_options *opts;
     struct MHD_Daemon *daemon;
     unsigned port;
@@ -73,9 +76,12 @@ struct mock_header {
 
 struct mock_request {
     struct mock_service *svc;
-    struct MHD_Connection *conn;
+    struct MHD_Connection *conn;   /* NULL for a request decided without a socket (fuzzing) */
+    const char *const *headers_in; /* without conn: "Name: value" strings, NULL-terminated */
+    const char *const *query_in;   /* without conn: "name=value" strings, NULL-terminated */
     const char *method;
     char *path;
+    bool admin; /* the path is /__admin or below it: decided once, on the headers */
     char scope[128];
     uint64_t start_ns;
     struct mock_body body;
@@ -95,16 +101,31 @@ extern const struct mock_routes mock_task_registry_routes;
 extern const struct mock_routes mock_repo_pool_routes;
 extern const struct mock_routes mock_artifact_store_routes;
 extern const struct mock_routes mock_llm_routes;
+extern const struct mock_routes mock_admin_routes;
 
-const char *mock_kind_name(enum mock_kind kind);
-/* "task-registry" -> kind; -1 when unknown. */
-int mock_kind_parse(const char *name);
-
-/* Starts the service's daemon on opts->bind and port (0: ephemeral). Returns 0 or -1 after
- * printing why to stderr. */
-int mock_service_start(struct mock_service *svc, enum mock_kind kind,
-                       const struct mock_options *opts, unsigned port);
+/* Sets up the service's state (faults, journal, metrics, the routes' init) without a daemon.
+ * Returns 0 or -1 after printing why to stderr; mock_service_stop() undoes a half-done one. */
+int mock_service_init(struct mock_service *svc, enum itest_service kind,
+                      const struct mock_routes *routes, const struct mock_routes *admin,
+                      const struct mock_options *opts);
+/* Starts the service's daemon on opts->bind and port (0: ephemeral), after init. Returns 0 or -1
+ * after printing why to stderr. */
+int mock_service_listen(struct mock_service *svc, unsigned port);
 void mock_service_stop(struct mock_service *svc);
+
+/* True when path is the admin API's (/__admin, /__admin/...). */
+bool mock_is_admin_path(const char *path);
+
+/* A request without a connection: method, path and what the lookups answer. mock_request_free()
+ * releases it. */
+struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Connection *conn,
+                                      const char *method, const char *path);
+/* The headers are in: the routes' begin (limits, an answer on the headers alone). */
+void mock_request_begin(struct mock_request *req);
+/* The whole request is in: the admin API, a matching fault or the service answers it (once).
+ * Afterwards req->status, req->out/custom, req->fault and req->delay_ms say what to send. */
+void mock_request_decide(struct mock_request *req);
+void mock_request_free(struct mock_request *req);
 
 /* One line to the --log file, if any (thread-safe). */
 void mock_log(const struct mock_options *opts, const char *fmt, ...)

@@ -3,6 +3,10 @@
 #include "server.h"
 #include "util.h"
 
+#include "itest/number.h"
+
+#include "itest/clock.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -54,7 +58,7 @@ static int init(struct mock_service *svc)
     if (!r)
         return -1;
     pthread_mutex_init(&r->lock, NULL);
-    r->salt = mock_wall_ns();
+    r->salt = itest_wall_ns();
     svc->state = r;
     return 0;
 }
@@ -101,7 +105,7 @@ static void destroy(struct mock_service *svc)
 static void add_time(cJSON *o, const char *name, uint64_t wall_ns)
 {
     char at[40];
-    mock_rfc3339(at, sizeof at, wall_ns);
+    itest_format_rfc3339(at, sizeof at, wall_ns);
     cJSON_AddStringToObject(o, name, at);
 }
 
@@ -260,7 +264,7 @@ static void create_task(struct mock_service *svc, struct mock_request *req)
     cJSON_Delete(body);
     t->priority = (int)priority;
     t->status = PENDING;
-    t->created = t->updated = mock_wall_ns();
+    t->created = t->updated = itest_wall_ns();
     pthread_mutex_lock(&r->lock);
     if (!room(svc, req, r)) {
         pthread_mutex_unlock(&r->lock);
@@ -342,7 +346,7 @@ static void list_tasks(struct mock_service *svc, struct mock_request *req)
                                 "cancelled",
                                 status_text);
     long long limit = 20;
-    if (limit_text && !mock_parse_long(&limit, limit_text, 1, 100))
+    if (limit_text && itest_parse_long(&limit, limit_text, 1, 100) != 0)
         return mock_reply_error(req, 400, "invalid_limit", "limit=%s: expected 1..100", limit_text);
     size_t from = 0;
     pthread_mutex_lock(&r->lock);
@@ -409,7 +413,7 @@ static void patch_status(struct mock_service *svc, struct mock_request *req, con
                                 id, status_names[from], status_names[to]);
     }
     t->status = (enum status)to;
-    t->updated = mock_wall_ns();
+    t->updated = itest_wall_ns();
     cJSON *out = task_json(t);
     pthread_mutex_unlock(&r->lock);
     mock_reply_json(req, 200, out);
@@ -446,7 +450,7 @@ static void add_event(struct mock_service *svc, struct mock_request *req, const 
         mock_id_format(e->id, sizeof e->id, r->next_event++);
         e->type = strdup(type);
         e->message = strdup(message);
-        e->at = mock_wall_ns();
+        e->at = itest_wall_ns();
         r->records++;
         out = event_json(t, e);
     }
@@ -511,7 +515,7 @@ static void add_record(struct mock_service *svc, struct mock_request *req, const
         a->key = strdup(key);
         memcpy(a->sha256, sha, 65);
         a->size = size;
-        a->at = mock_wall_ns();
+        a->at = itest_wall_ns();
         t->updated = a->at;
         r->records++;
         out = record_json(t, a);

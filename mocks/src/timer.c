@@ -1,6 +1,8 @@
 #include "timer.h"
 #include "util.h"
 
+#include "itest/clock.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -83,7 +85,7 @@ static void *run(void *unused)
             pthread_cond_wait(&wake, &lock);
             continue;
         }
-        uint64_t now = mock_now_ns();
+        uint64_t now = itest_now_ns();
         if (heap[0].due > now && !stopping) {
             struct timespec until = {(time_t)(heap[0].due / 1000000000u),
                                      (long)(heap[0].due % 1000000000u)};

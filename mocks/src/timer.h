@@ -4,6 +4,7 @@
 #define MOCK_TIMER_H
 
 #include <stdint.h>
+#include "itest/clock.h"
 
 typedef void (*mock_timer_fn)(void *arg);
 
@@ -11,7 +12,7 @@ typedef void (*mock_timer_fn)(void *arg);
 int mock_timer_start(void);
 /* Runs every pending callback at once (so suspended connections resume), then joins. */
 void mock_timer_stop(void);
-/* Calls fn(arg) on the timer thread at monotonic time due_ns (mock_now_ns()); at once if due
+/* Calls fn(arg) on the timer thread at monotonic time due_ns (itest_now_ns()); at once if due
  * already or if the timer is stopping. */
 void mock_timer_at(uint64_t due_ns, mock_timer_fn fn, void *arg);
 

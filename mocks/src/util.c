@@ -1,43 +1,20 @@
 #include "util.h"
 
+#include "itest/clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <errno.h>
 #include <pthread.h>
 
 static uint32_t id_salt;
 static pthread_once_t salt_once = PTHREAD_ONCE_INIT;
 
-uint64_t mock_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t mock_wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void mock_rfc3339(char *buf, size_t len, uint64_t wall_ns)
-{
-    time_t secs = (time_t)(wall_ns / 1000000000u);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char base[24];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ns / 1000000u % 1000u));
-}
-
 static void make_salt(void)
 {
-    id_salt = (uint32_t)(mock_hash(&(uint64_t){mock_wall_ns()}, 8, (uint64_t)getpid()) | 1u);
+    id_salt = (uint32_t)(mock_hash(&(uint64_t){itest_wall_ns()}, 8, (uint64_t)getpid()) | 1u);
 }
 
 void mock_id_format(char *buf, size_t len, uint64_t seq)
@@ -113,23 +90,10 @@ double mock_random(void)
 {
     static __thread uint64_t state;
     if (!state)
-        state = mock_now_ns() ^ ((uint64_t)pthread_self() << 1) ^ 0x9e3779b97f4a7c15ull;
+        state = itest_now_ns() ^ ((uint64_t)pthread_self() << 1) ^ 0x9e3779b97f4a7c15ull;
     /* xorshift64* */
     state ^= state >> 12;
     state ^= state << 25;
     state ^= state >> 27;
     return (double)((state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
-bool mock_parse_long(long long *out, const char *text, long long min, long long max)
-{
-    if (!text || !*text)
-        return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
 }

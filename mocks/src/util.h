@@ -1,17 +1,10 @@
-/* Small helpers shared by the mock services: clocks, RFC 3339 times, ids, base64, sha256. */
+/* Small helpers shared by the mock services: ids, base64, hex, a stable hash, random numbers.
+ * Clocks, times and number parsing are itest::base's (itest/clock.h, itest/number.h). */
 #ifndef MOCK_UTIL_H
 #define MOCK_UTIL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Monotonic and wall clocks in nanoseconds. */
-uint64_t mock_now_ns(void);
-uint64_t mock_wall_ns(void);
-
-/* Writes "2026-11-21T10:00:00.123Z" for a wall time in ns; buf needs 32 bytes. */
-void mock_rfc3339(char *buf, size_t len, uint64_t wall_ns);
 
 /* Ids look like UUIDs but encode a sequence number, so a lookup needs no hash table:
  * "<8 hex salt>-0000-4000-8000-<12 hex seq>". mock_id_parse() returns the sequence, or -1
@@ -30,8 +23,5 @@ uint64_t mock_hash(const void *data, size_t len, uint64_t seed);
 
 /* A thread-safe uniform random number in [0, 1). */
 double mock_random(void);
-
-/* Parses a whole decimal number in [min, max]; false on anything else. */
-bool mock_parse_long(long long *out, const char *text, long long min, long long max);
 
 #endif

@@ -25,18 +25,18 @@ static void help_version_and_bad_flags(void **state)
     const struct {
         const char *args, *says;
     } cases[] = {
-        {"--service ftp", "--service ftp: expected task-registry"},
-        {"--port 70000", "--port 70000: expected a port"},
-        {"--port -1", "--port -1"},
-        {"--capacity 0", "--capacity 0"},
-        {"--max-artifact-bytes 12X", "--max-artifact-bytes 12X"},
-        {"--ttft-ms soon", "--ttft-ms soon"},
-        {"--threads 0", "--threads 0"},
+        {"--service ftp", "--service='ftp' is not one of task-registry"},
+        {"--port 70000", "--port='70000' is not a port number 0..65535"},
+        {"--port -1", "--port='-1' is not a port"},
+        {"--capacity 0", "--capacity='0' is not a slot count"},
+        {"--max-artifact-bytes 12X", "--max-artifact-bytes='12X' is not a positive size"},
+        {"--ttft-ms soon", "--ttft-ms='soon' is not milliseconds"},
+        {"--threads 0", "--threads='0' is not a count 1..256"},
         {"--frobnicate", "unknown option --frobnicate"},
         {"--state-file", "needs a value"},
         {"extra", "unexpected argument extra"},
         {"--stop", "--stop needs --state-file"},
-        {"--api-key ''", "--api-key"},
+        {"--api-key ''", "--api-key='' is not a non-empty key"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = shell_run(&out, 10, "'%s' %s", MOCK_EXE, cases[i].args);

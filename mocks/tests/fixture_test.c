@@ -4,8 +4,9 @@
 #include "itest/http.h"
 #include "itest/json.h"
 #include "itest/llm.h"
-#include "itest/services.h"
+#include "itest/mock_admin.h"
 #include "itest/suite.h"
+#include "itest/targets.h"
 #include "shell.h"
 
 #include <stdio.h>

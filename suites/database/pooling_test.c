@@ -5,6 +5,7 @@
 #include "database.h"
 
 #include "itest/check.h"
+#include "itest/clock.h"
 #include "itest/measure.h"
 #include "itest/stats.h"
 

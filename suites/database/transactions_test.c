@@ -3,6 +3,7 @@
 #include "database.h"
 
 #include "itest/check.h"
+#include "itest/clock.h"
 #include "itest/measure.h"
 
 #include <poll.h>

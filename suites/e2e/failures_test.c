@@ -3,10 +3,12 @@
 #include "cases.h"
 #include "e2e.h"
 
+#include "itest/clock.h"
 #include "itest/config.h"
 #include "itest/measure.h"
+#include "itest/mock_admin.h"
 #include "itest/pg.h"
-#include "itest/services.h"
+#include "itest/targets.h"
 
 #include <stdio.h>
 #include <string.h>

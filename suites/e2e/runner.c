@@ -1,6 +1,7 @@
 /* The agent runner; see runner.h. */
 #include "runner.h"
 
+#include "itest/clock.h"
 #include "itest/code_check.h"
 #include "itest/config.h"
 #include "itest/digest.h"
@@ -9,7 +10,8 @@
 #include "itest/llm.h"
 #include "itest/measure.h"
 #include "itest/pg.h"
-#include "itest/services.h"
+#include "itest/redact.h"
+#include "itest/targets.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -5,8 +5,9 @@
 #include "itest/digest.h"
 #include "itest/http.h"
 #include "itest/json.h"
+#include "itest/mock_admin.h"
 #include "itest/pg.h"
-#include "itest/services.h"
+#include "itest/targets.h"
 
 #include <pthread.h>
 #include <stdio.h>

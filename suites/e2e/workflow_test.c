@@ -5,7 +5,8 @@
 
 #include "itest/config.h"
 #include "itest/measure.h"
-#include "itest/services.h"
+#include "itest/mock_admin.h"
+#include "itest/targets.h"
 
 void e2e_workflow_succeeds(void **state)
 {

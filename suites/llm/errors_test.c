@@ -1,6 +1,7 @@
 /* Errors, each reported with its category: a bad key, an unknown model, a bad request, a 500,
  * a malformed body, a truncated stream and an error event in the middle of a stream. */
 #include "cases.h"
+#include "itest/mock_admin.h"
 #include "llm_suite.h"
 
 #include <stdio.h>

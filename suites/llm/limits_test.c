@@ -5,6 +5,7 @@
 
 #include "itest/config.h"
 #include "itest/measure.h"
+#include "itest/mock_admin.h"
 
 #include <stdlib.h>
 #include <string.h>

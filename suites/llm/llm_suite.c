@@ -2,6 +2,7 @@
 #include "llm_suite.h"
 
 #include "itest/config.h"
+#include "itest/mock_admin.h"
 
 #include <string.h>
 

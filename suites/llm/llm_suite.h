@@ -6,8 +6,8 @@
 #include "itest/http.h"
 #include "itest/json.h"
 #include "itest/llm.h"
-#include "itest/services.h"
 #include "itest/suite.h"
+#include "itest/targets.h"
 
 #include <stdbool.h>
 

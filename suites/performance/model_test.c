@@ -5,8 +5,9 @@
 
 #include "itest/check.h"
 #include "itest/measure.h"
-#include "itest/services.h"
+#include "itest/mock_admin.h"
 #include "itest/suite.h"
+#include "itest/targets.h"
 
 #include <stdio.h>
 #include <stdlib.h>

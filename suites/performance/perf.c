@@ -5,6 +5,7 @@
 #include "itest/config.h"
 #include "itest/http.h"
 #include "itest/json.h"
+#include "itest/mock_admin.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #define PERF_H
 
 #include "itest/load.h"
-#include "itest/services.h"
+#include "itest/targets.h"
 
 #include <stddef.h>
 

@@ -4,8 +4,10 @@
 #include "cases.h"
 #include "svc.h"
 
+#include "itest/clock.h"
 #include "itest/config.h"
 #include "itest/measure.h"
+#include "itest/mock_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
 #include "cases.h"
 #include "svc.h"
 
+#include "itest/clock.h"
 #include "itest/config.h"
 #include "itest/measure.h"
 

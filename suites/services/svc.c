@@ -1,6 +1,7 @@
 /* Helpers of the services suite; see svc.h. */
 #include "svc.h"
 
+#include "itest/mock_admin.h"
 #include "itest/suite.h"
 
 #include <stdarg.h>

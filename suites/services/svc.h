@@ -7,8 +7,8 @@
 #include "itest/check.h"
 #include "itest/http.h"
 #include "itest/json.h"
-#include "itest/services.h"
 #include "itest/suite.h"
+#include "itest/targets.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,10 +2,11 @@
  * (scripts/bench/load compares it with wrk) and for loading a service by hand. */
 #include "itest/load.h"
 
+#include "itest/number.h"
+#include "itest/version.h"
+
 #include <curl/curl.h>
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,40 +36,34 @@ static void usage(FILE *out)
             "      --expect STATUS      the status that counts as success (any 2xx)\n"
             "      --json               print the result as one JSON object\n"
             "  -h, --help               this text\n"
+            "      --version            the version\n"
             "\n"
             "Exit status: 0 when every measured request succeeded, 1 when some failed, 2 for a\n"
             "bad command line or a run that could not start.\n",
             MAX_HEADERS);
 }
 
-static int bad(const char *opt, const char *value, const char *why)
+static int bad(const char *opt, const char *value, const char *expected)
 {
-    fprintf(stderr, "itest-load: %s '%s': %s (try --help)\n", opt, value, why);
-    return 2;
+    return itest_usage_bad_value("itest-load", opt, value, expected);
 }
 
 static int parse_double(double *out, const char *opt, const char *value, double min)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (errno || end == value || *end || !isfinite(v) || v < min)
-        return bad(opt, value, min > 0 ? "expected a number > 0" : "expected a number >= 0");
-    *out = v;
+    if (itest_parse_double(out, value, min, 1e12) != 0)
+        return bad(opt, value, min > 0 ? "a number > 0" : "a number >= 0");
     return 0;
 }
 
 static int parse_long(long *out, const char *opt, const char *value, long min, long max)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(value, &end, 10);
-    if (errno || end == value || *end || v < min || v > max) {
-        char why[64];
-        snprintf(why, sizeof why, "expected a whole number %ld..%ld", min, max);
-        return bad(opt, value, why);
+    long long v;
+    if (itest_parse_long(&v, value, min, max) != 0) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "a whole number %ld..%ld", min, max);
+        return bad(opt, value, expected);
     }
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
@@ -112,21 +107,15 @@ static void print_json(const struct itest_load_result *r)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"model", required_argument, NULL, 'm'},
-                                             {"connections", required_argument, NULL, 'c'},
-                                             {"rate", required_argument, NULL, 'r'},
-                                             {"duration", required_argument, NULL, 'd'},
-                                             {"requests", required_argument, NULL, 'n'},
-                                             {"warmup", required_argument, NULL, 'w'},
-                                             {"threads", required_argument, NULL, 't'},
-                                             {"timeout", required_argument, NULL, 'T'},
-                                             {"method", required_argument, NULL, 'X'},
-                                             {"header", required_argument, NULL, 'H'},
-                                             {"body", required_argument, NULL, 'b'},
-                                             {"expect", required_argument, NULL, 'e'},
-                                             {"json", no_argument, NULL, 'j'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'},    {"connections", required_argument, NULL, 'c'},
+        {"rate", required_argument, NULL, 'r'},     {"duration", required_argument, NULL, 'd'},
+        {"requests", required_argument, NULL, 'n'}, {"warmup", required_argument, NULL, 'w'},
+        {"threads", required_argument, NULL, 't'},  {"timeout", required_argument, NULL, 'T'},
+        {"method", required_argument, NULL, 'X'},   {"header", required_argument, NULL, 'H'},
+        {"body", required_argument, NULL, 'b'},     {"expect", required_argument, NULL, 'e'},
+        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
     struct itest_load_options o = {.model = ITEST_LOAD_CLOSED, .timeout_s = 30, .no_scope = true};
     const char *headers[MAX_HEADERS + 1] = {NULL};
     int n_headers = 0;
@@ -142,7 +131,7 @@ int main(int argc, char **argv)
             else if (strcmp(optarg, "open") == 0)
                 o.model = ITEST_LOAD_OPEN;
             else
-                return bad("--model", optarg, "expected closed or open");
+                return bad("--model", optarg, "closed or open");
             break;
         case 'c':
             if ((rc = parse_long(&v, "--connections", optarg, 1, 10000)))
@@ -181,9 +170,9 @@ int main(int argc, char **argv)
             break;
         case 'H':
             if (n_headers == MAX_HEADERS)
-                return bad("--header", optarg, "too many headers");
+                return bad("--header", optarg, "within the limit of headers (32)");
             if (!strchr(optarg, ':'))
-                return bad("--header", optarg, "expected 'Name: value'");
+                return bad("--header", optarg, "a header 'Name: value'");
             headers[n_headers++] = optarg;
             break;
         case 'b':
@@ -199,6 +188,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            printf("itest-load %s\n", ITEST_VERSION);
             return 0;
         default:
             return 2;

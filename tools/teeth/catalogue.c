@@ -1,6 +1,6 @@
 #include "catalogue.h"
 
-#include "itest/json.h"
+#include "itest/json_parse.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -206,7 +206,7 @@ int teeth_catalogue_load(const char *path, struct teeth_catalogue *out, char *er
 {
     memset(out, 0, sizeof *out);
     struct loader l = {path, err, len, out};
-    cJSON *root = itest_json_load_file(path, err, len);
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, len);
     if (!root)
         return -1;
     const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(root, "kinds"),

@@ -2,7 +2,7 @@
 
 #include "run.h"
 
-#include "itest/json.h"
+#include "itest/json_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,14 +66,14 @@ static int run_suite(const struct teeth_suite *s, const char *dir, char *const *
     }
     argv[n++] = "--junit";
     argv[n++] = junit;
-    int rc = teeth_run(argv, full_env, log, 900);
+    char why[128];
+    int rc = teeth_run(argv, full_env, log, 900, why, sizeof why);
     free(argv);
     free(full_env);
     if (rc == 0 || rc == 1 || rc == 77)
         return 0;
-    char why[64];
-    snprintf(out->problem, sizeof out->problem, "suite %s %s (its output: %.300s)", s->name,
-             teeth_run_describe(rc, why, sizeof why), log);
+    snprintf(out->problem, sizeof out->problem, "suite %s %s (its output: %.300s)", s->name, why,
+             log);
     out->broken = true;
     return -1;
 }
@@ -98,18 +98,17 @@ static cJSON *classify(const struct teeth_tools *t, const struct teeth_suite *su
     for (size_t i = 0; i < nsuites; i++)
         if (ran[i] && asprintf(&files[i], "%s/%s.xml", dir, suites[i].name) >= 0)
             argv[n++] = files[i];
-    int rc = teeth_run(argv, NULL, log, 120);
+    char why[128];
+    int rc = teeth_run(argv, NULL, log, 120, why, sizeof why);
     for (size_t i = 0; i < nsuites; i++)
         free(files[i]);
     free(files);
     free(argv);
     char err[4400];
-    cJSON *root = rc == 0 ? itest_json_load_file(json, err, sizeof err) : NULL;
+    cJSON *root = rc == 0 ? itest_json_load_file(json, 0, NULL, err, sizeof err) : NULL;
     if (!root) {
-        char why[64];
         snprintf(out->problem, sizeof out->problem,
-                 "itest-report %s on the run's JUnit (see %.300s)",
-                 teeth_run_describe(rc, why, sizeof why), log);
+                 "itest-report %s on the run's JUnit (see %.300s)", why, log);
         out->broken = true;
     }
     return root;

@@ -1,9 +1,9 @@
 /* --targets-down: every case of every suite with every target down; see down.h. */
 #include "down.h"
 
-#include "itest/json.h"
-#include "itest/measure.h"
-#include "itest/process.h"
+#include "itest/file.h"
+#include "itest/json_parse.h"
+#include "itest/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,7 +56,7 @@ int teeth_targets_down(const struct teeth_tools *tools, const struct teeth_suite
     const char *vars[] = {"TASK_REGISTRY_URL", "REPO_POOL_URL", "ARTIFACT_STORE_URL",
                           "LLM_BASE_URL"};
     char err[4400];
-    cJSON *state = itest_json_load_file(mocks_state, err, sizeof err);
+    cJSON *state = itest_json_load_file(mocks_state, 0, NULL, err, sizeof err);
     for (size_t i = 0; i < 4; i++) {
         const char *u = cJSON_GetStringValue(
             itest_json_get(cJSON_GetObjectItemCaseSensitive(

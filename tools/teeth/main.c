@@ -9,8 +9,11 @@
 #include "run.h"
 #include "target.h"
 
-#include "itest/json.h"
-#include "itest/measure.h"
+#include "itest/clock.h"
+#include "itest/file.h"
+#include "itest/json_parse.h"
+#include "itest/number.h"
+#include "itest/version.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -115,7 +118,6 @@ static int parse(int argc, char **argv, struct options *o)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        char *end;
         switch (c) {
         case CAT:
             o->catalogue = optarg;
@@ -159,17 +161,19 @@ static int parse(int argc, char **argv, struct options *o)
                 return bad_usage("--only '%s': at most 32 patterns", optarg);
             o->only[o->nonly++] = optarg;
             break;
-        case JOBS:
-            errno = 0;
-            o->jobs = (int)strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || o->jobs < 1 || o->jobs > 64)
-                return bad_usage("--jobs '%s': expected a whole number from 1 to 64", optarg);
+        case JOBS: {
+            long long v;
+            if (itest_parse_long(&v, optarg, 1, 64) != 0)
+                return itest_usage_bad_value("itest-teeth", "--jobs", optarg,
+                                             "a whole number 1..64");
+            o->jobs = (int)v;
             break;
+        }
         case TIMEOUT: {
-            double v = strtod(optarg, &end);
-            if (*end || end == optarg || !(v > 0 && v <= 600))
-                return bad_usage("--timeout '%s': expected seconds, more than 0, at most 600",
-                                 optarg);
+            double v;
+            if (itest_parse_double(&v, optarg, 0.001, 600) != 0)
+                return itest_usage_bad_value("itest-teeth", "--timeout", optarg,
+                                             "a number of seconds 0.001..600");
             o->timeout = optarg;
             break;
         }
@@ -245,20 +249,17 @@ static int check_cases_exist(const struct options *o, const struct teeth_catalog
         snprintf(path, sizeof path, "%s/%s.cases", o->work, o->suites[s].name);
         unlink(path);
         char *argv[] = {(char *)o->suites[s].exe, "--list", NULL};
-        int st = teeth_run(argv, NULL, path, 60);
-        FILE *f = fopen(path, "r");
-        size_t size = 0;
-        FILE *mem = open_memstream(&lists[s], &size);
-        char line[1024];
-        fputc('\n', mem);
-        while (f && fgets(line, sizeof line, f))
-            fputs(line, mem);
-        if (f)
-            fclose(f);
-        fclose(mem);
-        if (st != 0) {
-            fprintf(stderr, "itest-teeth: %s --list failed (exit %d): %s", o->suites[s].exe, st,
-                    lists[s]);
+        char why[128];
+        int st = teeth_run(argv, NULL, path, 60, why, sizeof why);
+        char err[4400];
+        char *listed = itest_read_file(path, 0, NULL, err, sizeof err);
+        /* "\n<case>\n" finds a whole line */
+        if (asprintf(&lists[s], "\n%s", listed ? listed : "") < 0)
+            lists[s] = NULL;
+        free(listed);
+        if (st != 0 || !lists[s]) {
+            fprintf(stderr, "itest-teeth: %s --list failed (%s): %s", o->suites[s].exe, why,
+                    lists[s] ? lists[s] : err);
             rc = -1;
         }
     }

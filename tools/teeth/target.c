@@ -2,9 +2,9 @@
 
 #include "run.h"
 
-#include "itest/json.h"
-#include "itest/pg.h"
-#include "itest/process.h"
+#include "itest/file.h"
+#include "itest/json_parse.h"
+#include "itest/pg_client.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -33,11 +33,10 @@ static int pg(const struct teeth_tools *t, const char *work, const char *verb, c
         argv[n++] = (char *)extra;
     }
     argv[n] = NULL;
-    int rc = teeth_run(argv, NULL, log, 180);
+    char why[128];
+    int rc = teeth_run(argv, NULL, log, 180, why, sizeof why);
     if (rc != 0) {
-        char why[64];
-        fprintf(stderr, "itest-teeth: itest-pg %s %s: %s (see %s)\n", verb, what,
-                teeth_run_describe(rc, why, sizeof why), log);
+        fprintf(stderr, "itest-teeth: itest-pg %s %s: %s (see %s)\n", verb, what, why, log);
         return -1;
     }
     return 0;
@@ -62,7 +61,7 @@ int target_db_get(const char *work, const char *file, const char *member, char *
 {
     char path[4200], err[4400];
     snprintf(path, sizeof path, "%s/pg-state/%s", work, file);
-    cJSON *root = itest_json_load_file(path, err, sizeof err);
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, sizeof err);
     const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, member));
     if (v)
         snprintf(out, len, "%s", v);
@@ -114,11 +113,10 @@ static int mock_instance(const struct teeth_tools *t, const char *dir, const cha
         argv[n++] = (char *)only[i];
     }
     argv[n] = NULL;
-    int rc = teeth_run(argv, NULL, log, 60);
+    char why[128];
+    int rc = teeth_run(argv, NULL, log, 60, why, sizeof why);
     if (rc != 0) {
-        char why[64];
-        fprintf(stderr, "itest-teeth: itest-mock: %s (see %s)\n",
-                teeth_run_describe(rc, why, sizeof why), log);
+        fprintf(stderr, "itest-teeth: itest-mock: %s (see %s)\n", why, log);
         return -1;
     }
     return 0;
@@ -129,7 +127,8 @@ static void stop_instance(const struct teeth_tools *t, const char *dir, const ch
     char log[4200];
     snprintf(log, sizeof log, "%s/mock.log", dir);
     char *argv[] = {(char *)t->mock, "--stop", "--state-file", (char *)state, NULL};
-    teeth_run(argv, NULL, log, 60);
+    char why[128];
+    teeth_run(argv, NULL, log, 60, why, sizeof why);
 }
 
 /* Adds down's services (from a stopped instance's state file) to dir/mocks.json. */
@@ -137,8 +136,9 @@ static int merge_down(const char *dir, const char *down_state)
 {
     char path[4200], err[4400];
     snprintf(path, sizeof path, "%s/mocks.json", dir);
-    cJSON *live = access(path, F_OK) == 0 ? itest_json_load_file(path, err, sizeof err) : NULL;
-    cJSON *dead = itest_json_load_file(down_state, err, sizeof err);
+    cJSON *live =
+        access(path, F_OK) == 0 ? itest_json_load_file(path, 0, NULL, err, sizeof err) : NULL;
+    cJSON *dead = itest_json_load_file(down_state, 0, NULL, err, sizeof err);
     if (!dead) {
         fprintf(stderr, "itest-teeth: %s\n", err);
         cJSON_Delete(live);
@@ -221,7 +221,8 @@ int target_db_hold_pool(const char *work, PGconn **held, int n)
     if (target_db_get(work, "pgbouncer.json", "url", url, sizeof url) != 0)
         return -1;
     for (int i = 0; i < n; i++) {
-        held[i] = itest_pg_open_once(url, 10, err, sizeof err);
+        held[i] = itest_pg_client_open(url, &(struct itest_pg_open_options){.timeout_s = 10}, err,
+                                       sizeof err);
         PGresult *res = held[i] ? PQexec(held[i], "BEGIN; SELECT pg_backend_pid()") : NULL;
         bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
         PQclear(res);
@@ -239,7 +240,8 @@ int target_db_doctor(const char *work, const char *sql)
     char conninfo[4200], err[1024];
     if (target_db_get(work, "postgres.json", "socket_conninfo", conninfo, sizeof conninfo) != 0)
         return -1;
-    PGconn *c = itest_pg_open_once(conninfo, 10, err, sizeof err);
+    PGconn *c = itest_pg_client_open(conninfo, &(struct itest_pg_open_options){.timeout_s = 10},
+                                     err, sizeof err);
     PGresult *res = c ? PQexec(c, sql) : NULL;
     bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)

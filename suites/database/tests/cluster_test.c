@@ -240,7 +240,8 @@ static void bad_command_lines_are_refused(void **state)
         {"start", "start what? expected postgres or pgbouncer, got nothing"},
         {"start mysql", "expected postgres or pgbouncer, got mysql"},
         {"restart postgres", "expected a command: start, stop or template"},
-        {"start postgres --max-connections 0", "--max-connections '0': expected a whole number"},
+        {"start postgres --max-connections 0",
+         "--max-connections='0' is not a whole number 1..10000"},
         {"start postgres --pool-size", "--pool-size: unknown option, or its value is missing"},
         {"start postgres extra", "unexpected argument 'extra'"},
     };

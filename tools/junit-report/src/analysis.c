@@ -6,6 +6,8 @@
 
 #include "baseline.h"
 
+#include "itest/number.h"
+
 double test_seconds(const struct test *t)
 {
     return t->runs ? (double)t->seconds / t->runs : 0;
@@ -394,7 +396,8 @@ static void budgets(struct analysis *a, char *const *specs, size_t n)
         struct budget *b = &a->budgets[a->nbudgets++];
         const char *eq = strrchr(specs[i], '=');
         b->name = xstrndup(specs[i], (size_t)(eq - specs[i]));
-        b->limit = strtod(eq + 1, NULL);
+        if (itest_parse_double(&b->limit, eq + 1, 0, 1e9) != 0)
+            b->limit = 0; /* main() checked it already */
         for (size_t k = 0; k < a->nsuites; k++) {
             if (strcmp(a->suites[k].name, b->name) == 0) {
                 b->found = 1;

@@ -6,7 +6,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "json_file.h"
+#include "itest/json_parse.h"
 #include "model.h"
 #include "strtab.h"
 #include "util.h"
@@ -32,7 +32,7 @@ int baseline_load(struct baseline *b, const char *path, char *err, size_t errlen
 {
     memset(b, 0, sizeof *b);
     b->path = xstrdup(path);
-    cJSON *root = json_file_load(path, err, errlen);
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, errlen);
     if (!root)
         return -1;
     int rc = -1;

@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 #include <pcre2.h>
 
-#include "json_file.h"
+#include "itest/json_parse.h"
 
 enum field { FIELD_ANY, FIELD_MESSAGE, FIELD_BODY };
 
@@ -219,7 +219,7 @@ static const char *member_string(const cJSON *obj, const char *name, int require
 
 int classifier_load(struct classifier *c, const char *path, char *err, size_t errlen)
 {
-    cJSON *root = json_file_load(path, err, errlen);
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, errlen);
     if (!root)
         return -1;
     const cJSON *rules =

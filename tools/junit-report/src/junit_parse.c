@@ -1,18 +1,19 @@
+/* The SAX reader of JUnit XML; see junit_parse.h. What the dialects mean is junit_dialect.c's,
+ * where the bytes come from junit_source.c's, the measurements in output dart.c's. */
 #include "junit_parse.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
 #include "case_pipe.h"
+#include "dart.h"
+#include "junit_dialect.h"
+#include "junit_source.h"
 #include "repair.h"
 
 #define CHUNK (128u * 1024)
@@ -20,26 +21,8 @@
 #define MAX_SUITES 64
 #define BODY_MAX 4096    /* head of a failure text kept for categories and the example */
 #define OUTPUT_KEEP 2048 /* tail of a case's output kept for cases without failure text */
-#define DART_MAX 2048    /* one <DartMeasurement> element */
 #define WRAPPER "<itest-report-input>"
 #define PIPE_FROM (4u << 20) /* inputs larger than this use a second thread */
-
-enum kind {
-    K_OTHER,
-    K_WRAPPER,
-    K_SUITES,
-    K_SUITE,
-    K_CASE,
-    K_PROPERTIES,
-    K_PROPERTY,
-    K_FAILURE,
-    K_ERROR,
-    K_SKIPPED,
-    K_FLAKY,
-    K_RERUN,
-    K_OUTPUT,
-    K_IGNORED_TEXT,
-};
 
 struct suite_frame {
     struct buf name, labels, model;
@@ -49,38 +32,6 @@ struct suite_frame {
 struct named_value {
     struct buf name, value;
 };
-
-/* The element and attribute names we look for, as libxml2's dictionary holds them: SAX2 hands
- * names out of that dictionary, so a pointer comparison decides. */
-enum name_id {
-    N_TESTSUITES,
-    N_TESTSUITE,
-    N_TESTCASE,
-    N_PROPERTIES,
-    N_PROPERTY,
-    N_FAILURE,
-    N_ERROR,
-    N_SKIPPED,
-    N_SYSTEM_OUT,
-    N_SYSTEM_ERR,
-    N_FLAKY_FAILURE,
-    N_FLAKY_ERROR,
-    N_RERUN_FAILURE,
-    N_RERUN_ERROR,
-    A_NAME,
-    A_CLASSNAME,
-    A_TIME,
-    A_STATUS,
-    A_RESULT,
-    A_MESSAGE,
-    A_VALUE,
-    N_COUNT
-};
-static const char *const name_text[N_COUNT] = {
-    "testsuites",   "testsuite",  "testcase",   "properties", "property",     "failure",
-    "error",        "skipped",    "system-out", "system-err", "flakyFailure", "flakyError",
-    "rerunFailure", "rerunError", "name",       "classname",  "time",         "status",
-    "result",       "message",    "value"};
 
 struct session {
     struct model *m;
@@ -92,7 +43,7 @@ struct session {
     size_t wrap_at; /* byte offset on line 1 where the wrapper went in */
 
     int depth;
-    enum kind kinds[MAX_DEPTH];
+    enum junit_kind kinds[MAX_DEPTH];
     int lines[MAX_DEPTH];
     char root[64];
     int saw_junit;
@@ -108,7 +59,7 @@ struct session {
     int has_time, failures, errors, skipped, flaky, body_done, first_is_error;
     struct named_value metrics[32];
     size_t nmetrics;
-    struct buf dart;
+    struct dart_scan dart;
 
     struct buf prop_name, prop_value;
     int prop_has_value, prop_in_case;
@@ -117,67 +68,6 @@ struct session {
     int err_line, err_col, err_code;
     char err[400];
 };
-
-/* ---- times ---- */
-
-double junit_parse_time(const char *s, size_t n)
-{
-    /* the common case first: digits, a dot, up to nine digits */
-    size_t at = 0;
-    unsigned long long whole = 0, frac = 0, scale = 1;
-    while (at < n && at < 12 && s[at] >= '0' && s[at] <= '9')
-        whole = whole * 10 + (unsigned long long)(s[at++] - '0');
-    if (at > 0 && at < n && s[at] == '.' && n - at - 1 <= 9 && n - at - 1 > 0) {
-        size_t j = at + 1;
-        while (j < n && s[j] >= '0' && s[j] <= '9') {
-            frac = frac * 10 + (unsigned long long)(s[j++] - '0');
-            scale *= 10;
-        }
-        if (j == n)
-            return (double)whole + (double)frac / (double)scale;
-    } else if (at > 0 && at == n) {
-        return (double)whole;
-    }
-    char digits[64];
-    size_t k = 0;
-    while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        n--;
-    if (n == 0 || n >= sizeof digits)
-        return -1;
-    /* The last '.' or ',' is the decimal separator, unless it is the only ',' followed by
-     * exactly three digits after other commas ("1,234,567"); the rest are group separators. */
-    const char *dot = NULL;
-    size_t commas = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.' || s[i] == ',')
-            dot = s + i;
-        commas += s[i] == ',';
-    }
-    if (dot && *dot == ',' && commas > 1)
-        dot = NULL; /* "1,234,567": only group separators */
-    if (dot && *dot == '.' && memchr(dot + 1, ',', (size_t)(s + n - dot - 1)))
-        dot = NULL;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (s + i == dot)
-            digits[k++] = '.';
-        else if ((c >= '0' && c <= '9') || c == 'e' || c == 'E' ||
-                 ((c == '-' || c == '+') && (i == 0 || s[i - 1] == 'e' || s[i - 1] == 'E')))
-            digits[k++] = c;
-        else if (c == ',' || c == '.' || c == '\'' || c == ' ' || c == '_')
-            continue;
-        else
-            return -1;
-    }
-    digits[k] = '\0';
-    char *end;
-    double v = strtod(digits, &end);
-    if (end == digits || *end || v != v || v < 0 || v > 1e9)
-        return -1;
-    return v;
-}
 
 /* ---- errors ---- */
 
@@ -263,36 +153,6 @@ static void attr_to(struct buf *b, const xmlChar **a, int n, const xmlChar *name
 
 /* ---- elements ---- */
 
-static enum kind kind_of(const struct session *p, const xmlChar *name, enum kind parent)
-{
-    const xmlChar *const *n = p->names;
-    if (name == n[N_TESTSUITES])
-        return K_SUITES;
-    if (name == n[N_TESTSUITE])
-        return K_SUITE;
-    if (name == n[N_TESTCASE])
-        return K_CASE;
-    if (name == n[N_PROPERTIES])
-        return K_PROPERTIES;
-    if (parent == K_PROPERTIES && name == n[N_PROPERTY])
-        return K_PROPERTY;
-    if (parent != K_CASE)
-        return K_OTHER;
-    if (name == n[N_FAILURE])
-        return K_FAILURE;
-    if (name == n[N_ERROR])
-        return K_ERROR;
-    if (name == n[N_SKIPPED])
-        return K_SKIPPED;
-    if (name == n[N_SYSTEM_OUT] || name == n[N_SYSTEM_ERR])
-        return K_OUTPUT;
-    if (name == n[N_FLAKY_FAILURE] || name == n[N_FLAKY_ERROR])
-        return K_FLAKY;
-    if (name == n[N_RERUN_FAILURE] || name == n[N_RERUN_ERROR])
-        return K_RERUN;
-    return K_OTHER;
-}
-
 static void named_set(struct named_value *list, size_t *n, size_t max, const char *name,
                       size_t name_len, const char *value, size_t value_len)
 {
@@ -348,7 +208,7 @@ static void start_case(struct session *p, const xmlChar **a, int na)
     buf_clear(&p->body);
     buf_clear(&p->output);
     buf_clear(&p->skip);
-    buf_clear(&p->dart);
+    dart_reset(&p->dart);
     buf_clear(&p->status);
     p->failures = p->errors = p->skipped = p->flaky = p->body_done = 0;
     p->nmetrics = 0;
@@ -370,70 +230,26 @@ static void start_case(struct session *p, const xmlChar **a, int na)
         buf_add(&p->status, (const char *)v, len);
 }
 
-static int word_in(const char *w, const char *const *list)
+/* The innermost suite with a name ("(empty)" counts as none), or "". */
+static const char *innermost_suite(const struct session *p)
 {
-    for (; *list; list++)
-        if (strcasecmp(w, *list) == 0)
-            return 1;
-    return 0;
-}
-
-/* The suite, class and name of the case being closed; see the header for the rules. */
-static void identify(struct session *p, const char **suite, const char **classname,
-                     const char **name, struct buf *scratch)
-{
-    const char *s = "";
     for (int i = (p->nsuites < MAX_SUITES ? p->nsuites : MAX_SUITES) - 1; i >= 0; i--) {
         const char *n = p->suites[i].name.data;
-        if (n && *n && strcmp(n, "(empty)") != 0) {
-            s = n;
-            break;
-        }
+        if (n && *n && strcmp(n, "(empty)") != 0)
+            return n;
     }
-    const char *c = p->classname.data ? p->classname.data : "";
-    const char *n = p->name_.data ? p->name_.data : "";
-    size_t nl = strlen(n), cl = strlen(c);
-    /* CTest names a case "<suite>.<case>" in both name and classname */
-    int ctest_like = *c && strcmp(c, n) == 0 && p->status.len;
-    if (*c && (strcmp(c, s) == 0 || strcmp(c, n) == 0 ||
-               (nl > cl && strcmp(n + nl - cl, c) == 0 && n[nl - cl - 1] == ' '))) {
-        c = ""; /* the class says nothing the suite or the name does not (mocha swaps them) */
-    }
-    if ((!*s || ctest_like) && strchr(n, '.') && !*c) {
-        const char *dot = strchr(n, '.');
-        buf_clear(scratch);
-        buf_add(scratch, n, (size_t)(dot - n));
-        s = scratch->data;
-        n = dot + 1;
-    } else if (!*s) {
-        s = *c ? c : "(no suite)";
-        c = "";
-    }
-    if (!*n)
-        n = "(outside any test)"; /* GoogleTest's NonTestSuiteFailure has no name */
-    *suite = s;
-    *classname = c;
-    *name = n;
+    return "";
 }
 
 static void end_case(struct session *p)
 {
-    static const char *const skip_words[] = {"notrun",     "disabled", "skipped", "skip",
-                                             "suppressed", "ignored",  "pending", NULL};
-    static const char *const fail_words[] = {"fail", "failed", "failure", NULL};
-    static const char *const error_words[] = {"error", "errored", NULL};
-    enum outcome o = OUT_PASSED;
-    const char *status = p->status.len ? p->status.data : NULL;
-    if (p->errors || (status && word_in(status, error_words)))
-        o = OUT_ERRORED;
-    else if (p->failures || (status && word_in(status, fail_words)))
-        o = OUT_FAILED;
-    else if (p->skipped || (status && word_in(status, skip_words)))
-        o = OUT_SKIPPED;
+    enum outcome o =
+        junit_outcome(p->failures, p->errors, p->skipped, p->status.len ? p->status.data : NULL);
 
     struct buf scratch = {0};
     struct case_in c = {0};
-    identify(p, &c.suite, &c.classname, &c.name, &scratch);
+    junit_identify(innermost_suite(p), p->classname.data, p->name_.data, p->status.len > 0,
+                   &scratch, &c.suite, &c.classname, &c.name);
     struct suite_frame *f =
         p->nsuites > 0 ? &p->suites[(p->nsuites < MAX_SUITES ? p->nsuites : MAX_SUITES) - 1] : NULL;
     c.labels = p->labels.len ? p->labels.data : f && f->labels.len ? f->labels.data : NULL;
@@ -484,27 +300,35 @@ static void end_property(struct session *p)
         buf_add(value, "", 0);
     struct suite_frame *f =
         p->nsuites > 0 && p->nsuites <= MAX_SUITES ? &p->suites[p->nsuites - 1] : NULL;
-    if (strcmp(name, "cmake_labels") == 0 || strcmp(name, "labels") == 0 ||
-        strcmp(name, "LABELS") == 0 || strcmp(name, "ctest.labels") == 0) {
+    const char *measurement = NULL;
+    switch (junit_property_kind(name, &measurement)) {
+    case P_LABELS: {
         struct buf *to = p->prop_in_case ? &p->labels : f ? &f->labels : NULL;
         if (to) {
             buf_clear(to);
             buf_add(to, value->data, value->len);
             normalise_labels(to);
         }
-    } else if (strcmp(name, "model") == 0 || strcmp(name, "llm.model") == 0) {
+        break;
+    }
+    case P_MODEL: {
         struct buf *to = p->prop_in_case ? &p->model : f ? &f->model : NULL;
         if (to) {
             buf_clear(to);
             buf_add(to, value->data, value->len);
         }
-    } else if (strncmp(name, "measurement.", 12) == 0 && name[12]) {
+        break;
+    }
+    case P_MEASUREMENT:
         if (p->prop_in_case)
-            named_set(p->metrics, &p->nmetrics, 32, name + 12, strlen(name + 12), value->data,
+            named_set(p->metrics, &p->nmetrics, 32, measurement, strlen(measurement), value->data,
                       value->len);
         else
-            named_set(p->suite_metrics, &p->nsuite_metrics, 32, name + 12, strlen(name + 12),
+            named_set(p->suite_metrics, &p->nsuite_metrics, 32, measurement, strlen(measurement),
                       value->data, value->len);
+        break;
+    case P_OTHER:
+        break;
     }
 }
 
@@ -518,12 +342,12 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
                 "elements nested deeper than %d levels; not a test report", MAX_DEPTH);
         return;
     }
-    enum kind parent = p->depth > 0 ? p->kinds[p->depth - 1] : K_OTHER;
-    enum kind k;
+    enum junit_kind parent = p->depth > 0 ? p->kinds[p->depth - 1] : K_OTHER;
+    enum junit_kind k;
     if (p->depth == 0 && p->wrapped) {
         k = K_WRAPPER;
     } else {
-        k = kind_of(p, localname, parent);
+        k = junit_kind_of(p->names, localname, parent);
         if ((p->depth == 0 || (p->depth == 1 && p->wrapped)) && !p->root[0])
             snprintf(p->root, sizeof p->root, "%s", name);
         /* outputs and texts nested in flaky/rerun elements belong to the rerun, not the case */
@@ -592,7 +416,7 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, c
     if (p->depth == 0)
         return;
     p->depth--;
-    enum kind k = p->depth < MAX_DEPTH ? p->kinds[p->depth] : K_OTHER;
+    enum junit_kind k = p->depth < MAX_DEPTH ? p->kinds[p->depth] : K_OTHER;
     switch (k) {
     case K_SUITE:
         end_suite(p);
@@ -613,75 +437,12 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, c
     }
 }
 
-/* <DartMeasurement name="N" type="...">V</DartMeasurement> in a case's output */
-static void dart_element(struct session *p, const char *s, size_t n)
+/* A measurement found in a case's output. */
+static void on_measurement(void *arg, const char *name, size_t name_len, const char *value,
+                           size_t value_len)
 {
-    const char *name = memmem(s, n, "name=\"", 6);
-    const char *gt = memchr(s, '>', n);
-    if (!name || !gt || name > gt)
-        return;
-    name += 6;
-    const char *name_end = memchr(name, '"', (size_t)(gt - name));
-    const char *value_end = memmem(gt, (size_t)(s + n - gt), "</", 2);
-    if (!name_end || name_end == name || !value_end)
-        return;
-    const char *value = gt + 1;
-    while (value < value_end && (*value == ' ' || *value == '\n'))
-        value++;
-    while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\n'))
-        value_end--;
-    named_set(p->metrics, &p->nmetrics, 32, name, (size_t)(name_end - name), value,
-              (size_t)(value_end - value));
-}
-
-static void dart_feed(struct session *p, const char *s, size_t n)
-{
-    static const char open[] = "<DartMeasurement";
-    static const char close[] = "</DartMeasurement>";
-    const size_t olen = sizeof open - 1, clen = sizeof close - 1;
-    struct buf *d = &p->dart;
-    while (n) {
-        if (!d->len) {
-            const char *lt = memchr(s, '<', n);
-            if (!lt)
-                return;
-            n -= (size_t)(lt - s);
-            s = lt;
-        }
-        if (d->len < olen) {
-            size_t take = olen - d->len < n ? olen - d->len : n;
-            buf_add(d, s, take);
-            s += take;
-            n -= take;
-            while (d->len && memcmp(d->data, open, d->len < olen ? d->len : olen) != 0) {
-                /* not our element: look for another '<' in what was taken */
-                const char *lt = memchr(d->data + 1, '<', d->len - 1);
-                size_t keep = lt ? d->len - (size_t)(lt - d->data) : 0;
-                memmove(d->data, d->data + d->len - keep, keep);
-                d->len = keep;
-            }
-            continue;
-        }
-        size_t before = d->len;
-        size_t take = n < DART_MAX ? n : DART_MAX;
-        buf_add(d, s, take);
-        size_t from = before > clen ? before - clen : 0;
-        const char *end = memmem(d->data + from, d->len - from, close, clen);
-        if (end) {
-            size_t used = (size_t)(end - d->data) + clen;
-            dart_element(p, d->data, used);
-            size_t consumed = used - before;
-            s += consumed;
-            n -= consumed;
-            buf_clear(d);
-            d->len = 0;
-        } else {
-            s += take;
-            n -= take;
-            if (d->len > DART_MAX)
-                d->len = 0; /* no closing tag in reach: not a measurement */
-        }
-    }
+    struct session *p = arg;
+    named_set(p->metrics, &p->nmetrics, 32, name, name_len, value, value_len);
 }
 
 static void keep_tail(struct buf *b, const char *s, size_t n)
@@ -719,7 +480,7 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
         break;
     case K_OUTPUT:
         keep_tail(&p->output, s, n);
-        dart_feed(p, s, n);
+        dart_feed(&p->dart, s, n, on_measurement, p);
         break;
     case K_PROPERTY:
         if (!p->prop_has_value)
@@ -728,115 +489,6 @@ static void on_text(void *ctx, const xmlChar *ch, int len)
     default:
         break;
     }
-}
-
-/* ---- sources: a file, standard input (copied aside for a second reading) or memory ---- */
-
-struct source;
-static long source_read(struct source *s, char *buf, size_t cap);
-
-struct source {
-    int fd;
-    const char *data; /* bytes in memory (the fuzz target, the tests) */
-    size_t len, pos;
-    FILE *spool; /* standard input as read so far */
-    int from_spool;
-    size_t size_hint; /* bytes expected, (size_t)-1 when unknown */
-    /* a regular file is read through a window mapped WINDOW bytes at a time: no copy through
-     * read(), and only the window counts in the resident set */
-    int mapped;
-    char *window;
-    size_t window_len, window_pos, file_size, file_off;
-};
-#define WINDOW (2u << 20)
-
-static void window_drop(struct source *s)
-{
-    if (s->window)
-        munmap(s->window, s->window_len);
-    s->window = NULL;
-    s->window_len = s->window_pos = 0;
-}
-
-/* The next piece of the mapped file: 0 at its end, -1 when mapping fails. */
-static long window_next(struct source *s, size_t cap, const char **piece)
-{
-    *piece = "";
-    if (s->window && s->window_pos == s->window_len) {
-        s->file_off += s->window_len;
-        window_drop(s);
-    }
-    if (!s->window) {
-        if (s->file_off >= s->file_size)
-            return 0;
-        size_t len = s->file_size - s->file_off < WINDOW ? s->file_size - s->file_off : WINDOW;
-        void *w = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, s->fd, (off_t)s->file_off);
-        if (w == MAP_FAILED)
-            return -1;
-        madvise(w, len, MADV_SEQUENTIAL);
-        s->window = w;
-        s->window_len = len;
-    }
-    size_t n = s->window_len - s->window_pos < cap ? s->window_len - s->window_pos : cap;
-    *piece = s->window + s->window_pos;
-    s->window_pos += n;
-    return (long)n;
-}
-
-/* The next piece of input: points into the memory, else read into buf. */
-static long source_next(struct source *s, char *buf, size_t cap, const char **piece)
-{
-    *piece = buf;
-    if (s->data) {
-        size_t n = s->len - s->pos < cap ? s->len - s->pos : cap;
-        *piece = s->data + s->pos;
-        s->pos += n;
-        return (long)n;
-    }
-    if (s->mapped)
-        return window_next(s, cap, piece);
-    *piece = buf;
-    return source_read(s, buf, cap);
-}
-
-static long source_read(struct source *s, char *buf, size_t cap)
-{
-    if (s->from_spool) {
-        size_t n = fread(buf, 1, cap, s->spool);
-        return ferror(s->spool) ? -1 : (long)n;
-    }
-    for (;;) {
-        ssize_t n = read(s->fd, buf, cap);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n > 0 && s->spool && fwrite(buf, 1, (size_t)n, s->spool) != (size_t)n)
-            return -1;
-        return (long)n;
-    }
-}
-
-static int source_rewind(struct source *s)
-{
-    if (s->data) {
-        s->pos = 0;
-        return 0;
-    }
-    if (s->spool) {
-        char buf[65536];
-        long n;
-        while ((n = source_read(s, buf, sizeof buf)) > 0)
-            ;
-        if (n < 0 || fflush(s->spool) != 0 || fseek(s->spool, 0, SEEK_SET) != 0)
-            return -1;
-        s->from_spool = 1;
-        return 0;
-    }
-    if (s->mapped) {
-        window_drop(s);
-        s->file_off = 0;
-        return 0;
-    }
-    return lseek(s->fd, 0, SEEK_SET) == 0 ? 0 : -1;
 }
 
 /* Where the wrapper element can go: after the XML declaration, or at the very start; nowhere
@@ -898,9 +550,10 @@ static void session_free(struct session *p)
 {
     struct buf *bufs[] = {&p->name_,   &p->classname, &p->labels,    &p->model,
                           &p->message, &p->body,      &p->output,    &p->skip,
-                          &p->status,  &p->dart,      &p->prop_name, &p->prop_value};
+                          &p->status,  &p->prop_name, &p->prop_value};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         buf_free(bufs[i]);
+    dart_free(&p->dart);
     for (size_t i = 0; i < MAX_SUITES; i++) {
         buf_free(&p->suites[i].name);
         buf_free(&p->suites[i].labels);
@@ -915,7 +568,7 @@ static void session_free(struct session *p)
 }
 
 /* One reading of the whole source; 0 when it was well-formed JUnit. */
-static int parse_once(struct session *p, struct source *src, int lenient, size_t *repaired)
+static int parse_once(struct session *p, struct junit_source *src, int lenient, size_t *repaired)
 {
     session_reset(p);
     char *chunk = xmalloc(CHUNK);
@@ -923,7 +576,7 @@ static int parse_once(struct session *p, struct source *src, int lenient, size_t
     repair_init(&rep);
     struct buf fixed = {0}, first = {0};
     const char *data;
-    long n = source_next(src, chunk, CHUNK, &data);
+    long n = junit_source_next(src, chunk, CHUNK, &data);
     int at_end = n <= 0;
     if (n < 0) {
         fail_at(p, 0, 0, -1, "read error: %s", strerror(errno));
@@ -953,14 +606,14 @@ static int parse_once(struct session *p, struct source *src, int lenient, size_t
         goto out;
     }
     for (int i = 0; i < N_COUNT; i++)
-        p->names[i] = xmlDictLookup(p->ctxt->dict, (const xmlChar *)name_text[i], -1);
+        p->names[i] = xmlDictLookup(p->ctxt->dict, (const xmlChar *)junit_name_text[i], -1);
     /* No entity substitution (no XML_PARSE_NOENT): declared entities are never stored nor
      * expanded; a reference to one fails the strict reading and stays text in the lenient one. */
     xmlCtxtUseOptions(p->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
     if (len > 4)
         xmlParseChunk(p->ctxt, data + 4, (int)(len - 4), 0);
     while (!p->failed && !at_end) {
-        n = source_next(src, chunk, CHUNK, &data);
+        n = junit_source_next(src, chunk, CHUNK, &data);
         if (n < 0) {
             fail_at(p, xmlSAX2GetLineNumber(p->ctxt), xmlSAX2GetColumnNumber(p->ctxt), -1,
                     "read error: %s", strerror(errno));
@@ -1026,7 +679,7 @@ static int beyond_repair(int code)
            code == XML_ERR_TAG_NAME_MISMATCH || code == XML_ERR_UNSUPPORTED_ENCODING;
 }
 
-static int read_source(struct model *m, const char *name, struct source *src)
+static int read_source(struct model *m, const char *name, struct junit_source *src)
 {
     size_t index = model_begin_input(m, name);
     struct session p;
@@ -1040,7 +693,7 @@ static int read_source(struct model *m, const char *name, struct source *src)
     if (p.pipe)
         case_pipe_drain(p.pipe);
     model_flush(m);
-    if (rc != 0 && !beyond_repair(p.err_code) && source_rewind(src) == 0) {
+    if (rc != 0 && !beyond_repair(p.err_code) && junit_source_rewind(src) == 0) {
         int line = p.err_line, col = p.err_col;
         char err[sizeof p.err];
         memcpy(err, p.err, sizeof err);
@@ -1074,47 +727,24 @@ static int read_source(struct model *m, const char *name, struct source *src)
 
 int junit_read_path(struct model *m, const char *path)
 {
-    struct source src = {.fd = -1};
-    int rc;
-    if (strcmp(path, "-") == 0) {
-        src.fd = 0;
-        src.spool = tmpfile();
-        src.size_hint = (size_t)-1;
-        rc = read_source(m, "<stdin>", &src);
-        if (src.spool)
-            fclose(src.spool);
-        return rc;
-    }
-    src.fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (src.fd < 0 || fstat(src.fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        int e = src.fd < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno;
+    struct junit_source src;
+    if (junit_source_open(&src, path) != 0) {
+        int e = errno;
         size_t index = model_begin_input(m, path);
         struct buf b = {0};
         buf_printf(&b, "%s: cannot read: %s", path, strerror(e));
         m->inputs[index].error = 1;
         m->inputs[index].message = b.data;
-        if (src.fd >= 0)
-            close(src.fd);
         return -1;
     }
-    src.size_hint = S_ISREG(st.st_mode) ? (size_t)st.st_size : (size_t)-1;
-    if (S_ISREG(st.st_mode)) {
-        src.mapped = 1;
-        src.file_size = (size_t)st.st_size;
-    } else { /* a pipe or device: copy aside like standard input */
-        src.spool = tmpfile();
-    }
-    rc = read_source(m, path, &src);
-    window_drop(&src);
-    if (src.spool)
-        fclose(src.spool);
-    close(src.fd);
+    int rc = read_source(m, strcmp(path, "-") == 0 ? "<stdin>" : path, &src);
+    junit_source_close(&src);
     return rc;
 }
 
 int junit_read_buffer(struct model *m, const char *name, const char *data, size_t len)
 {
-    struct source src = {.fd = -1, .data = data ? data : "", .len = len, .size_hint = len};
+    struct junit_source src;
+    junit_source_memory(&src, data, len);
     return read_source(m, name, &src);
 }

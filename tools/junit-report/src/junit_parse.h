@@ -20,7 +20,4 @@ int junit_read_path(struct model *m, const char *path);
 /* The same for bytes in memory (the fuzz target, the tests). */
 int junit_read_buffer(struct model *m, const char *name, const char *data, size_t len);
 
-/* Parses a JUnit time: "1.5", "0,013", "1,234.5", "1.234,5", " 2 "; -1 when it is none. */
-double junit_parse_time(const char *s, size_t n);
-
 #endif

@@ -20,9 +20,8 @@
 #include "split.h"
 #include "tests_json.h"
 
-#ifndef ITEST_VERSION
-#define ITEST_VERSION "dev"
-#endif
+#include "itest/number.h"
+#include "itest/version.h"
 
 static const char usage_text[] =
     "usage: itest-report [options] INPUT...\n"
@@ -90,10 +89,8 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_count(const char *s, size_t max, size_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || v == 0 || v > max)
+    long long v;
+    if (itest_parse_long(&v, s, 1, (long long)max) != 0)
         return -1;
     *out = (size_t)v;
     return 0;
@@ -101,13 +98,7 @@ static int parse_count(const char *s, size_t max, size_t *out)
 
 static int parse_seconds(const char *s, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0) || v > 1e9)
-        return -1;
-    *out = v;
-    return 0;
+    return itest_parse_double(out, s, 0, 1e9);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -147,7 +138,9 @@ static int walk(const char *dir, char ***list, size_t *n, size_t *cap)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Reads argv into *o. Returns -1 to go on, else the exit status (0 for --help, 2 bad usage);
+ * the inputs start at argv[optind]. */
+static int parse_options(struct options *o, int argc, char **argv)
 {
     static const struct option long_options[] = {{"markdown", required_argument, 0, 'm'},
                                                  {"json", required_argument, 0, 'j'},
@@ -168,56 +161,57 @@ int main(int argc, char **argv)
                                                  {"help", no_argument, 0, 'h'},
                                                  {"version", no_argument, 0, 'V'},
                                                  {0, 0, 0, 0}};
-    struct options o = {.split_dir = "split", .title = "itest report", .slowest = 10, .slower = 50};
+    *o = (struct options){
+        .split_dir = "split", .title = "itest report", .slowest = 10, .slower = 50};
     size_t capb = 0;
-    int rc = 0, opt;
+    int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
         switch (opt) {
         case 'm':
-            o.markdown = optarg;
+            o->markdown = optarg;
             break;
         case 'j':
-            o.json = optarg;
+            o->json = optarg;
             break;
         case 'H':
-            o.html = optarg;
+            o->html = optarg;
             break;
         case 'u':
-            o.junit = optarg;
+            o->junit = optarg;
             break;
         case 'c':
-            o.csv = optarg;
+            o->csv = optarg;
             break;
         case 'D':
-            o.split_dir = optarg;
+            o->split_dir = optarg;
             break;
         case 'C':
-            o.categories = optarg;
+            o->categories = optarg;
             break;
         case 'T':
-            o.tests_json = optarg;
+            o->tests_json = optarg;
             break;
         case 'B':
-            o.baseline = optarg;
+            o->baseline = optarg;
             break;
         case 't':
-            o.title = optarg;
+            o->title = optarg;
             break;
         case 'q':
-            o.quiet = 1;
+            o->quiet = 1;
             break;
         case 's':
-            if (parse_count(optarg, 10000, &o.split) != 0)
+            if (parse_count(optarg, 10000, &o->split) != 0)
                 return usage_error("--split %s: expected a number of shards from 1 to 10000",
                                    optarg);
             break;
         case 'n':
-            if (parse_count(optarg, 1000000, &o.slowest) != 0)
+            if (parse_count(optarg, 1000000, &o->slowest) != 0)
                 return usage_error("--slowest %s: expected a positive number", optarg);
             break;
         case 'S':
-            if (parse_seconds(optarg, &o.slower) != 0)
+            if (parse_seconds(optarg, &o->slower) != 0)
                 return usage_error("--slower %s: expected a percentage (a number >= 0)", optarg);
             break;
         case 'b': {
@@ -226,17 +220,17 @@ int main(int argc, char **argv)
             if (!eq || eq == optarg || parse_seconds(eq + 1, &secs) != 0)
                 return usage_error("--budget %s: expected NAME=SECONDS, e.g. --budget llm=120",
                                    optarg);
-            grow(&o.budgets, &capb, o.nbudgets + 1, sizeof *o.budgets);
-            o.budgets[o.nbudgets++] = optarg;
+            grow(&o->budgets, &capb, o->nbudgets + 1, sizeof *o->budgets);
+            o->budgets[o->nbudgets++] = optarg;
             break;
         }
         case 'f':
             if (strcmp(optarg, "failures") == 0)
-                o.fail_on = FAIL_ON_FAILURES;
+                o->fail_on = FAIL_ON_FAILURES;
             else if (strcmp(optarg, "new-failures") == 0)
-                o.fail_on = FAIL_ON_NEW;
+                o->fail_on = FAIL_ON_NEW;
             else if (strcmp(optarg, "never") == 0)
-                o.fail_on = FAIL_ON_NEVER;
+                o->fail_on = FAIL_ON_NEVER;
             else
                 return usage_error("--fail-on %s: expected failures, new-failures or never",
                                    optarg);
@@ -252,75 +246,89 @@ int main(int argc, char **argv)
         }
     }
     /* a first shard plan needs no results yet: the registered tests, balanced by count */
-    if (optind >= argc && !(o.split && o.tests_json))
+    if (optind >= argc && !(o->split && o->tests_json))
         return usage_error("%s", "no input given: name JUnit files, directories or - (stdin)");
-    if (o.fail_on == FAIL_ON_NEW && !o.baseline)
+    if (o->fail_on == FAIL_ON_NEW && !o->baseline)
         return usage_error("%s", "--fail-on new-failures needs --baseline FILE");
+    return -1;
+}
 
-    /* Keep freed memory instead of handing it back to the kernel mid-run: with the reader's
-     * second thread, every unmap or remap costs a TLB shootdown on both cores. The two big
-     * arrays are reservations (model.c, strtab.c) and never move. */
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-    LIBXML_TEST_VERSION
-    char err[1024];
+/* What the options name besides the JUnit inputs: rules, the baseline, ctest's test list. */
+struct side_inputs {
     struct classifier classifier;
-    classifier_init(&classifier);
-    if (o.categories && classifier_load(&classifier, o.categories, err, sizeof err) != 0) {
-        fprintf(stderr, "itest-report: --categories %s\n", err);
-        classifier_free(&classifier);
-        return 2;
-    }
-    struct baseline base = {0};
-    if (o.baseline && baseline_load(&base, o.baseline, err, sizeof err) != 0) {
-        fprintf(stderr, "itest-report: --baseline %s\n", err);
-        classifier_free(&classifier);
-        baseline_free(&base);
-        return 2;
-    }
-    struct tests_json tests = {0};
-    if (o.tests_json && tests_json_load(&tests, o.tests_json, err, sizeof err) != 0) {
-        fprintf(stderr, "itest-report: --tests-json %s\n", err);
-        classifier_free(&classifier);
-        baseline_free(&base);
-        return 2;
-    }
+    struct baseline base;
+    struct tests_json tests;
+};
 
-    struct model m;
-    model_init(&m, &classifier);
-    for (int i = optind; i < argc; i++) {
+static void side_inputs_free(struct side_inputs *in)
+{
+    tests_json_free(&in->tests);
+    baseline_free(&in->base);
+    classifier_free(&in->classifier);
+}
+
+/* Loads them. Returns 0, or -1 after printing which one could not be read and why. */
+static int load_side_inputs(struct side_inputs *in, const struct options *o)
+{
+    memset(in, 0, sizeof *in);
+    char err[1024];
+    classifier_init(&in->classifier);
+    if (o->categories && classifier_load(&in->classifier, o->categories, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-report: --categories %s\n", err);
+        return -1;
+    }
+    if (o->baseline && baseline_load(&in->base, o->baseline, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-report: --baseline %s\n", err);
+        return -1;
+    }
+    if (o->tests_json && tests_json_load(&in->tests, o->tests_json, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-report: --tests-json %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads every input (a file, a directory of *.xml, or -) into m; what could not be read is
+ * reported and the rest is kept. */
+static void read_inputs(struct model *m, char *const *inputs, int n)
+{
+    for (int i = 0; i < n; i++) {
         struct stat st;
-        if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (strcmp(inputs[i], "-") != 0 && stat(inputs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             char **files = NULL;
-            size_t n = 0, cap = 0;
-            walk(argv[i], &files, &n, &cap);
-            if (n == 0)
-                fprintf(stderr, "itest-report: %s: no *.xml file below this directory\n", argv[i]);
-            for (size_t k = 0; k < n; k++) {
-                junit_read_path(&m, files[k]);
+            size_t count = 0, cap = 0;
+            walk(inputs[i], &files, &count, &cap);
+            if (count == 0)
+                fprintf(stderr, "itest-report: %s: no *.xml file below this directory\n",
+                        inputs[i]);
+            for (size_t k = 0; k < count; k++) {
+                junit_read_path(m, files[k]);
                 free(files[k]);
             }
             free(files);
         } else {
-            junit_read_path(&m, argv[i]);
+            junit_read_path(m, inputs[i]);
         }
     }
-    for (size_t i = 0; i < m.ninputs; i++)
-        if (m.inputs[i].error)
-            fprintf(stderr, "itest-report: %s\n", m.inputs[i].message);
-    if (o.tests_json)
-        tests_json_apply(&tests, &m);
+    for (size_t i = 0; i < m->ninputs; i++)
+        if (m->inputs[i].error)
+            fprintf(stderr, "itest-report: %s\n", m->inputs[i].message);
+}
 
-    struct analysis a;
-    analyse(&a, &m, o.budgets, o.nbudgets, o.slowest, o.baseline ? &base : NULL, o.slower);
-    struct report_context ctx = {&m, &a, o.title};
+/* Writes every report the options ask for. Returns 0, or -1 when one could not be written. */
+static int write_reports(const struct options *o, const struct report_context *ctx,
+                         const struct side_inputs *in)
+{
     int write_failed = 0;
-    if (!o.quiet)
-        report_text(stdout, &ctx);
+    if (!o->quiet)
+        report_text(stdout, ctx);
     const struct {
         const char *path;
         void (*write)(FILE *, const struct report_context *);
-    } outputs[] = {
-        {o.json, report_json}, {o.html, report_html}, {o.junit, report_junit}, {o.csv, report_csv}};
+    } outputs[] = {{o->json, report_json},
+                   {o->html, report_html},
+                   {o->junit, report_junit},
+                   {o->csv, report_csv}};
     for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
         if (!outputs[i].path)
             continue;
@@ -329,15 +337,45 @@ int main(int argc, char **argv)
             write_failed = 1;
             continue;
         }
-        outputs[i].write(f, &ctx);
+        outputs[i].write(f, ctx);
         write_failed |= close_output(f, outputs[i].path) != 0;
     }
-    if (o.markdown)
-        write_failed |= report_markdown_file(o.markdown, &ctx) != 0;
-    if (o.split)
-        write_failed |= split_write(&m, o.tests_json ? &tests : NULL, o.split, o.split_dir,
-                                    o.quiet ? NULL : stdout) != 0;
+    if (o->markdown)
+        write_failed |= report_markdown_file(o->markdown, ctx) != 0;
+    if (o->split)
+        write_failed |= split_write(ctx->m, o->tests_json ? &in->tests : NULL, o->split,
+                                    o->split_dir, o->quiet ? NULL : stdout) != 0;
+    return write_failed ? -1 : 0;
+}
 
+int main(int argc, char **argv)
+{
+    struct options o;
+    int rc = parse_options(&o, argc, argv);
+    if (rc >= 0)
+        return rc;
+    /* Keep freed memory instead of handing it back to the kernel mid-run: with the reader's
+     * second thread, every unmap or remap costs a TLB shootdown on both cores. The two big
+     * arrays are reservations (model.c, strtab.c) and never move. */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    LIBXML_TEST_VERSION
+    struct side_inputs in;
+    if (load_side_inputs(&in, &o) != 0) {
+        side_inputs_free(&in);
+        free(o.budgets);
+        return 2;
+    }
+    struct model m;
+    model_init(&m, &in.classifier);
+    read_inputs(&m, argv + optind, argc - optind);
+    if (o.tests_json)
+        tests_json_apply(&in.tests, &m);
+
+    struct analysis a;
+    analyse(&a, &m, o.budgets, o.nbudgets, o.slowest, o.baseline ? &in.base : NULL, o.slower);
+    struct report_context ctx = {&m, &a, o.title};
+    int write_failed = write_reports(&o, &ctx, &in) != 0;
+    rc = 0;
     if (a.input_errors || write_failed)
         rc = 2;
     else if (o.fail_on == FAIL_ON_FAILURES && (a.failed || a.errored || a.budget_violations))
@@ -347,9 +385,7 @@ int main(int argc, char **argv)
 
     analysis_free(&a);
     model_free(&m);
-    tests_json_free(&tests);
-    baseline_free(&base);
-    classifier_free(&classifier);
+    side_inputs_free(&in);
     free(o.budgets);
     xmlCleanupParser();
     return rc;

@@ -6,14 +6,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "json_file.h"
+#include "itest/json_parse.h"
 #include "strtab.h"
 #include "util.h"
 
 int tests_json_load(struct tests_json *t, const char *path, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    cJSON *root = json_file_load(path, err, errlen);
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, errlen);
     if (!root)
         return -1;
     const cJSON *tests = cJSON_GetObjectItemCaseSensitive(root, "tests");

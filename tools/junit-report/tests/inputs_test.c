@@ -261,9 +261,11 @@ static void bad_command_lines_exit_2_naming_the_flag(void **state)
         {"--slower -5 x.xml", "--slower -5"},
         {"--frobnicate x.xml", "--frobnicate: unknown option"},
         {"--json", "--json: unknown option or missing value"},
-        {"--categories /nonexistent.json x.xml", "/nonexistent.json: cannot open"},
-        {"--baseline /nonexistent.json x.xml", "--baseline /nonexistent.json: cannot open"},
-        {"--tests-json /nonexistent.json x.xml", "--tests-json /nonexistent.json: cannot open"},
+        {"--categories /nonexistent.json x.xml", "/nonexistent.json: No such file or directory"},
+        {"--baseline /nonexistent.json x.xml",
+         "--baseline /nonexistent.json: No such file or directory"},
+        {"--tests-json /nonexistent.json x.xml",
+         "--tests-json /nonexistent.json: No such file or directory"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         char *out;
@@ -284,7 +286,7 @@ static void bad_command_lines_exit_2_naming_the_flag(void **state)
     assert_contains(out, "rule 1: pattern \"(unclosed\"");
     free(out);
     report_run(&out, "--baseline '%s/go/report.xml' x.xml", DATA_DIR);
-    assert_contains(out, "not valid JSON");
+    assert_contains(out, "invalid JSON");
     free(out);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "junit_dialect.h"
 #include "junit_parse.h"
 #include "repair.h"
 #include "report_test.h"

@@ -13,9 +13,9 @@ static void bad_flags_exit_2_naming_them(void **state)
         const char *args, *says;
     } table[] = {
         {"--bogus http://x", "unrecognized option '--bogus'"},
-        {"-c 0 http://x", "--connections '0': expected a whole number 1..10000"},
-        {"-r abc http://x", "--rate 'abc': expected a number > 0"},
-        {"-H nocolon http://x", "--header 'nocolon': expected 'Name: value'"},
+        {"-c 0 http://x", "--connections='0' is not a whole number 1..10000"},
+        {"-r abc http://x", "--rate='abc' is not a number > 0"},
+        {"-H nocolon http://x", "--header='nocolon' is not a header 'Name: value'"},
         {"--model both http://x", "--model"},
         {"", "give 1..64 URLs"},
         {"ftp://127.0.0.1/", "URL 'ftp://127.0.0.1/': only http and https are supported"},

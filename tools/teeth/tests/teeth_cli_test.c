@@ -26,8 +26,8 @@ static void flags_are_checked(void **state)
         const char *args, *says;
     } table[] = {
         {"--bogus", "unknown or incomplete option '--bogus'"},
-        {"--jobs 0 --catalogue x", "--jobs '0': expected a whole number from 1 to 64"},
-        {"--timeout soon --catalogue x", "--timeout 'soon': expected seconds"},
+        {"--jobs 0 --catalogue x", "--jobs='0' is not a whole number 1..64"},
+        {"--timeout soon --catalogue x", "--timeout='soon' is not a number of seconds"},
         {"--suite services --catalogue x", "--suite 'services': expected NAME=EXECUTABLE"},
         {"--work-dir /tmp", "--catalogue FILE is required"},
         {"--catalogue x", "--work-dir, --suite, --mock, --pg, --report and --rules are required"},
@@ -53,7 +53,7 @@ static void bad_catalogues_are_named(void **state)
     static const struct {
         const char *text, *says;
     } table[] = {
-        {"{\"kinds\": {", "line 1, column 11"},
+        {"{\"kinds\": {", "bad-catalogue.json:1:11: "},
         {"[]", "\"kinds\" must be a non-empty object"},
         {"{\"kinds\": {\"k\": {\"category\": \"timeout\"}}}", "kinds.k: \"response\" must be an"},
         {"{\"kinds\": {\"k\": {\"response\": {}, \"category\": \"x\"}}, \"endpoints\": "
