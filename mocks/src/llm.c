@@ -4,7 +4,6 @@
  * module is the service itself: its state, the models, auth and routing. */
 #include "llm.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +47,6 @@ static void destroy(struct mock_service *svc)
     svc->state = NULL;
 }
 
-bool llm_known_model(const struct llm *l, const char *model)
-{
-    for (size_t i = 0; i < l->n_models; i++)
-        if (strcmp(l->models[i], model) == 0)
-            return true;
-    return false;
-}
-
 static cJSON *model_json(const char *id)
 {
     cJSON *o = cJSON_CreateObject();
@@ -97,29 +88,6 @@ static bool authorized(struct mock_service *svc, struct mock_request *req)
         mock_reply_openai_error(req, 401, "invalid_request_error", "invalid_api_key", NULL,
                                 "Incorrect API key provided.");
     return false;
-}
-
-bool llm_bad_request(struct mock_request *req, const char *param, const char *message)
-{
-    mock_reply_openai_error(req, 400, "invalid_request_error", NULL, param, "%s", message);
-    return false;
-}
-
-bool llm_whole_param(struct mock_request *req, const cJSON *body, const char *name, long min,
-                     long max, long *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
-    if (!v || cJSON_IsNull(v))
-        return true;
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < min ||
-        v->valuedouble > max) {
-        char message[160];
-        snprintf(message, sizeof message, "Invalid '%s': expected an integer %ld..%ld.", name, min,
-                 max);
-        return llm_bad_request(req, name, message);
-    }
-    *out = (long)v->valuedouble;
-    return true;
 }
 
 static void handle(struct mock_service *svc, struct mock_request *req)

@@ -1,6 +1,7 @@
-/* The LLM mock's modules and what they share (private to mocks/src): the service (llm.c: state,
- * models, auth, routing, metrics), chat completions (llm_chat.c), their SSE streams
- * (llm_stream.c) and embeddings (llm_embeddings.c). */
+/* The LLM mock's modules and what they share (private to mocks/src), from the bottom up: the
+ * checks every endpoint makes (llm_request.c), the shapes of chat answers (llm_reply.c), SSE
+ * streams (llm_stream.c), chat completions (llm_chat.c), embeddings (llm_embeddings.c), and the
+ * service itself (llm.c: state, models, auth, routing, metrics), which calls them. */
 #ifndef MOCK_LLM_H
 #define MOCK_LLM_H
 
@@ -43,6 +44,8 @@ struct answer {
     double delay_ms;
 };
 
+/* ---- llm_request.c ---- */
+
 bool llm_known_model(const struct llm *l, const char *model);
 
 /* Answers 400 with OpenAI's invalid_request_error for param; returns false. */
@@ -51,6 +54,8 @@ bool llm_bad_request(struct mock_request *req, const char *param, const char *me
 bool llm_whole_param(struct mock_request *req, const cJSON *body, const char *name, long min,
                      long max, long *out);
 
+/* ---- llm_reply.c ---- */
+
 /* usage with prompt and completion tokens and their details. */
 cJSON *llm_usage_json(size_t prompt, size_t completion);
 /* tool_calls for a's tool: the whole call, or (streamed) a piece of its arguments. */
@@ -58,6 +63,8 @@ cJSON *llm_tool_calls_json(const struct answer *a, const char *call_id, bool str
                            const char *arguments);
 /* The members every chat object starts with: id, object, created, model, system_fingerprint. */
 cJSON *llm_envelope(const char *object, const char *id, const struct chat *c);
+
+/* ---- llm_chat.c, llm_stream.c, llm_embeddings.c ---- */
 
 /* POST /chat/completions. */
 void llm_chat_completions(struct mock_service *svc, struct mock_request *req,

@@ -2,9 +2,6 @@
  * reply (streams are llm_stream.c's). */
 #include "llm.h"
 
-#include "itest/clock.h"
-
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,49 +160,6 @@ static void decide(struct llm *l, const struct chat *c, struct answer *a)
         a->completion_tokens = tokens;
     }
     a->delay_ms = rule ? rule->delay_ms : 0;
-}
-
-cJSON *llm_usage_json(size_t prompt, size_t completion)
-{
-    cJSON *u = cJSON_CreateObject();
-    cJSON_AddNumberToObject(u, "prompt_tokens", (double)prompt);
-    cJSON_AddNumberToObject(u, "completion_tokens", (double)completion);
-    cJSON_AddNumberToObject(u, "total_tokens", (double)(prompt + completion));
-    cJSON *details = cJSON_AddObjectToObject(u, "prompt_tokens_details");
-    cJSON_AddNumberToObject(details, "cached_tokens", 0);
-    details = cJSON_AddObjectToObject(u, "completion_tokens_details");
-    cJSON_AddNumberToObject(details, "reasoning_tokens", 0);
-    return u;
-}
-
-cJSON *llm_tool_calls_json(const struct answer *a, const char *call_id, bool stream,
-                           const char *arguments)
-{
-    cJSON *calls = cJSON_CreateArray();
-    cJSON *call = cJSON_CreateObject();
-    if (stream)
-        cJSON_AddNumberToObject(call, "index", 0);
-    if (call_id) {
-        cJSON_AddStringToObject(call, "id", call_id);
-        cJSON_AddStringToObject(call, "type", "function");
-    }
-    cJSON *fn = cJSON_AddObjectToObject(call, "function");
-    if (call_id)
-        cJSON_AddStringToObject(fn, "name", a->tool_name);
-    cJSON_AddStringToObject(fn, "arguments", arguments);
-    cJSON_AddItemToArray(calls, call);
-    return calls;
-}
-
-cJSON *llm_envelope(const char *object, const char *id, const struct chat *c)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", id);
-    cJSON_AddStringToObject(o, "object", object);
-    cJSON_AddNumberToObject(o, "created", (double)(itest_wall_ns() / 1000000000u));
-    cJSON_AddStringToObject(o, "model", c->model);
-    cJSON_AddStringToObject(o, "system_fingerprint", "fp_itest_mock");
-    return o;
 }
 
 static void reply_plain(struct mock_request *req, const struct chat *c, const struct answer *a,

@@ -1,10 +1,9 @@
 #include "server.h"
-#include "timer.h"
+#include "obey.h"
 #include "paced.h"
-#include "util.h"
+#include "timer.h"
 
 #include "itest/clock.h"
-#include "itest/json_parse.h"
 #include "itest/version.h"
 
 #include <arpa/inet.h>
@@ -36,271 +35,6 @@ void mock_log(const struct mock_options *opts, const char *fmt, ...)
     fflush(opts->log);
     pthread_mutex_unlock(&log_lock);
     va_end(ap);
-}
-
-/* ---- replies ---- */
-
-static void clear_answer(struct mock_request *req)
-{
-    free(req->out);
-    req->out = NULL;
-    req->out_len = 0;
-    for (size_t i = 0; i < req->n_headers; i++) {
-        free(req->headers[i].name);
-        free(req->headers[i].value);
-    }
-    req->n_headers = 0;
-    if (req->custom)
-        MHD_destroy_response(req->custom);
-    req->custom = NULL;
-}
-
-void mock_add_header(struct mock_request *req, const char *name, const char *value)
-{
-    if (req->n_headers == sizeof req->headers / sizeof req->headers[0])
-        return;
-    req->headers[req->n_headers++] = (struct mock_header){strdup(name), strdup(value)};
-}
-
-void mock_reply(struct mock_request *req, int status, const char *content_type, const void *body,
-                size_t len)
-{
-    clear_answer(req);
-    req->status = status;
-    req->out = malloc(len ? len : 1);
-    if (req->out && len)
-        memcpy(req->out, body, len);
-    req->out_len = req->out ? len : 0;
-    if (content_type)
-        mock_add_header(req, "Content-Type", content_type);
-    req->answered = true;
-}
-
-void mock_reply_json(struct mock_request *req, int status, cJSON *json)
-{
-    char *text = cJSON_PrintUnformatted(json);
-    cJSON_Delete(json);
-    clear_answer(req);
-    req->status = status;
-    req->out = text;
-    req->out_len = text ? strlen(text) : 0;
-    mock_add_header(req, "Content-Type", "application/json");
-    req->answered = true;
-}
-
-void mock_reply_custom(struct mock_request *req, int status, struct MHD_Response *resp)
-{
-    clear_answer(req);
-    req->status = status;
-    req->custom = resp;
-    req->answered = true;
-}
-
-static const char *openai_type(int status)
-{
-    switch (status) {
-    case 401:
-        return "invalid_request_error";
-    case 429:
-        return "requests";
-    default:
-        return status >= 500 ? "server_error" : "invalid_request_error";
-    }
-}
-
-static void vreply_openai(struct mock_request *req, int status, const char *type, const char *code,
-                          const char *param, const char *fmt, va_list ap)
-{
-    char message[1024];
-    vsnprintf(message, sizeof message, fmt, ap);
-    cJSON *root = cJSON_CreateObject();
-    cJSON *err = cJSON_AddObjectToObject(root, "error");
-    cJSON_AddStringToObject(err, "message", message);
-    cJSON_AddStringToObject(err, "type", type ? type : openai_type(status));
-    if (param)
-        cJSON_AddStringToObject(err, "param", param);
-    else
-        cJSON_AddNullToObject(err, "param");
-    if (code)
-        cJSON_AddStringToObject(err, "code", code);
-    else
-        cJSON_AddNullToObject(err, "code");
-    mock_reply_json(req, status, root);
-}
-
-void mock_reply_openai_error(struct mock_request *req, int status, const char *type,
-                             const char *code, const char *param, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vreply_openai(req, status, type, code, param, fmt, ap);
-    va_end(ap);
-}
-
-void mock_reply_error(struct mock_request *req, int status, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (req->svc->kind == ITEST_LLM) {
-        vreply_openai(req, status, NULL, code, NULL, fmt, ap);
-    } else {
-        char message[1024];
-        vsnprintf(message, sizeof message, fmt, ap);
-        cJSON *root = cJSON_CreateObject();
-        cJSON *err = cJSON_AddObjectToObject(root, "error");
-        cJSON_AddStringToObject(err, "code", code);
-        cJSON_AddStringToObject(err, "message", message);
-        mock_reply_json(req, status, root);
-    }
-    va_end(ap);
-}
-
-/* Without a connection: the value of name in "name<sep>value" strings, or NULL. */
-static const char *lookup(const char *const *list, const char *name, char sep, bool fold)
-{
-    size_t n = strlen(name);
-    for (; list && *list; list++) {
-        const char *item = *list;
-        bool same = fold ? strncasecmp(item, name, n) == 0 : strncmp(item, name, n) == 0;
-        if (same && item[n] == sep)
-            return item + n + 1 + (sep == ':' && item[n + 1] == ' ');
-    }
-    return NULL;
-}
-
-const char *mock_request_header(const struct mock_request *req, const char *name)
-{
-    if (!req->conn)
-        return lookup(req->headers_in, name, ':', true);
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *mock_query(const struct mock_request *req, const char *name)
-{
-    if (!req->conn)
-        return lookup(req->query_in, name, '=', false);
-    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-cJSON *mock_request_json(struct mock_request *req)
-{
-    const char *text = req->body.data ? req->body.data : "";
-    size_t len = req->body.data ? req->body.len : 0;
-    if (req->body.too_large || req->body.fd >= 0) {
-        mock_reply_error(req, 413, "payload_too_large",
-                         "request body of %llu bytes is over the "
-                         "limit of %llu bytes",
-                         (unsigned long long)req->body.total, (unsigned long long)req->body.limit);
-        return NULL;
-    }
-    struct itest_json_error e;
-    cJSON *json = itest_json_parse_at(text, len, &e);
-    if (json)
-        return json;
-    if (len == 0)
-        mock_reply_error(req, 400, "invalid_json", "request body is empty; expected JSON");
-    else
-        mock_reply_error(req, 400, "invalid_json",
-                         "request body is not valid JSON: line %d, column %d (byte %zu): %s",
-                         e.line, e.column, e.offset, e.problem);
-    return NULL;
-}
-
-/* ---- faults ---- */
-
-static void reply_rate_limited(struct mock_request *req, const struct mock_fault *f)
-{
-    char value[64];
-    if (req->svc->kind == ITEST_LLM)
-        mock_reply_openai_error(req, 429, "requests", "rate_limit_exceeded", NULL,
-                                "Rate limit reached for requests (itest-mock fault %llu). Please "
-                                "try again in %.0fms.",
-                                (unsigned long long)f->id, f->retry_after_ms);
-    else
-        mock_reply_error(req, 429, "rate_limited", "rate limit reached; retry after %.0f ms",
-                         f->retry_after_ms);
-    long secs = (long)((f->retry_after_ms + 999) / 1000);
-    snprintf(value, sizeof value, "%ld", secs);
-    mock_add_header(req, "Retry-After", value);
-    snprintf(value, sizeof value, "%.0f", f->retry_after_ms);
-    mock_add_header(req, "retry-after-ms", value);
-    snprintf(value, sizeof value, "%ld", f->rate_limit_limit);
-    mock_add_header(req, "x-ratelimit-limit-requests", value);
-    snprintf(value, sizeof value, "%ld", f->rate_limit_remaining);
-    mock_add_header(req, "x-ratelimit-remaining-requests", value);
-    snprintf(value, sizeof value, "%.3fs", f->retry_after_ms / 1000);
-    mock_add_header(req, "x-ratelimit-reset-requests", value);
-}
-
-static void reply_fault_status(struct mock_request *req, const struct mock_fault *f)
-{
-    if (f->body) {
-        mock_reply(req, f->status, NULL, f->body, f->body_len);
-    } else if (req->svc->kind == ITEST_LLM) {
-        mock_reply_openai_error(req, f->status, NULL, NULL, NULL,
-                                f->status >= 500 ? "The server had an error while processing "
-                                                   "your request (itest-mock fault %llu)."
-                                                 : "Request rejected (itest-mock fault %llu).",
-                                (unsigned long long)f->id);
-    } else {
-        mock_reply_error(req, f->status, f->status >= 500 ? "internal_error" : "injected_fault",
-                         "itest-mock fault %llu answered %d", (unsigned long long)f->id, f->status);
-    }
-    bool typed = false;
-    for (size_t i = 0; i < f->n_headers; i++) {
-        typed = typed || strcasecmp(f->headers[i].name, "Content-Type") == 0;
-        mock_add_header(req, f->headers[i].name, f->headers[i].value);
-    }
-    if (f->body && !typed)
-        mock_add_header(req, "Content-Type", "text/plain");
-}
-
-static void send_raw(struct MHD_Connection *conn, const void *data, size_t len)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci)
-        (void)!send(ci->connect_fd, data, len, MSG_NOSIGNAL);
-}
-
-/* Carries out a connection-level fault; the caller returns MHD_NO so MHD closes the socket. */
-static void break_connection(struct mock_request *req, enum mock_fault_kind kind)
-{
-    static const char garbage[] = "lskdu018973t09sylgasjkfg1][]'./.sdlv";
-    switch (kind) {
-    case MOCK_FAULT_MALFORMED_RESPONSE_CHUNK: {
-        static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-        char buf[sizeof head + sizeof garbage];
-        memcpy(buf, head, sizeof head - 1);
-        memcpy(buf + sizeof head - 1, garbage, sizeof garbage - 1);
-        send_raw(req->conn, buf, sizeof head + sizeof garbage - 2);
-        break;
-    }
-    case MOCK_FAULT_RANDOM_DATA_THEN_CLOSE: {
-        unsigned char buf[64];
-        memcpy(buf, garbage, 32);
-        for (size_t i = 32; i < sizeof buf; i++)
-            buf[i] = (unsigned char)(mock_random() * 256);
-        send_raw(req->conn, buf, sizeof buf);
-        break;
-    }
-    case MOCK_FAULT_CONNECTION_RESET_BY_PEER: {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (ci) {
-            struct linger lg = {1, 0}; /* close() sends RST instead of FIN */
-            setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        }
-        return;
-    }
-    default:
-        break;
-    }
-    /* end the connection now, not when MHD's loop next gets to it */
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (ci)
-        shutdown(ci->connect_fd, SHUT_RDWR);
 }
 
 /* ---- request life cycle ---- */
@@ -432,6 +166,7 @@ struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Conne
     if (!req)
         return NULL;
     req->svc = svc;
+    req->openai_errors = svc->kind == ITEST_LLM;
     req->conn = conn;
     req->method = method;
     req->start_ns = itest_now_ns();
@@ -474,9 +209,9 @@ void mock_request_decide(struct mock_request *req)
                                       req->scope[0] ? req->scope : NULL);
     const struct mock_fault *f = req->fault;
     if (f && f->rate_limit)
-        reply_rate_limited(req, f);
+        mock_obey_rate_limit(req, f);
     else if (f && f->status)
-        reply_fault_status(req, f);
+        mock_obey_status(req, f);
     else if (!f || f->kind == MOCK_FAULT_NONE)
         route(svc, req);
     req->delay_ms += f ? mock_fault_delay_ms(f) : 0;
@@ -486,7 +221,7 @@ void mock_request_free(struct mock_request *req)
 {
     if (!req)
         return;
-    clear_answer(req);
+    mock_reply_clear(req);
     mock_body_free(&req->body);
     mock_fault_release(req->fault);
     free(req->path);
@@ -506,7 +241,7 @@ static enum MHD_Result finish(struct mock_service *svc, struct mock_request *req
     }
     if (!req->admin && req->fault && req->fault->kind != MOCK_FAULT_NONE) {
         record(svc, req, 0);
-        break_connection(req, req->fault->kind);
+        mock_obey_break(req, req->fault->kind);
         return MHD_NO;
     }
     struct MHD_Response *resp;

@@ -13,10 +13,11 @@
 #include <microhttpd.h>
 #include <cjson/cJSON.h>
 
-#include "body.h"
 #include "faults.h"
 #include "journal.h"
 #include "metrics.h"
+#include "reply.h"
+#include "request.h"
 
 #include "itest/platform.h" /* enum itest_service: the services and their names */
 
@@ -36,9 +37,6 @@ struct mock_options {
     const char *models; /* LLM: comma list */
     FILE *log;
 };
-
-struct mock_service;
-struct mock_request;
 
 struct mock_routes {
     /* Sets up service state; returns 0, or -1 after printing why. */
@@ -68,33 +66,6 @@ struct mock_service {
     struct mock_metrics *metrics;
     struct MHD_Response *health; /* built once, queued for every GET /health */
     void *state;                 /* the service's own */
-};
-
-struct mock_header {
-    char *name, *value;
-};
-
-struct mock_request {
-    struct mock_service *svc;
-    struct MHD_Connection *conn;   /* NULL for a request decided without a socket (fuzzing) */
-    const char *const *headers_in; /* without conn: "Name: value" strings, NULL-terminated */
-    const char *const *query_in;   /* without conn: "name=value" strings, NULL-terminated */
-    const char *method;
-    char *path;
-    bool admin; /* the path is /__admin or below it: decided once, on the headers */
-    char scope[128];
-    uint64_t start_ns;
-    struct mock_body body;
-    /* the answer */
-    int status;
-    char *out; /* in-memory body (malloc'd), unless custom is set */
-    size_t out_len;
-    struct mock_header headers[16];
-    size_t n_headers;
-    struct MHD_Response *custom; /* a ready response (files, streams) */
-    struct mock_fault *fault;    /* matched fault, one reference */
-    double delay_ms;
-    bool answered, decided, queued, journaled;
 };
 
 extern const struct mock_routes mock_task_registry_routes;
@@ -130,30 +101,5 @@ void mock_request_free(struct mock_request *req);
 /* One line to the --log file, if any (thread-safe). */
 void mock_log(const struct mock_options *opts, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* ---- for the services ---- */
-
-const char *mock_request_header(const struct mock_request *req, const char *name);
-const char *mock_query(const struct mock_request *req, const char *name);
-/* The body parsed as JSON, or NULL after answering 400 invalid_json with the position. */
-cJSON *mock_request_json(struct mock_request *req);
-
-/* Answers with a copy of body. */
-void mock_reply(struct mock_request *req, int status, const char *content_type, const void *body,
-                size_t len);
-/* Answers with json (consumed). */
-void mock_reply_json(struct mock_request *req, int status, cJSON *json);
-/* Answers with the service's error body: {"error": {"code", "message"}} on the platform
- * services, OpenAI's {"error": {"message", "type", "param", "code"}} on the LLM. */
-void mock_reply_error(struct mock_request *req, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* OpenAI's error body with its type and param (param may be NULL). */
-void mock_reply_openai_error(struct mock_request *req, int status, const char *type,
-                             const char *code, const char *param, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-/* Answers with a ready response (taken). */
-void mock_reply_custom(struct mock_request *req, int status, struct MHD_Response *resp);
-/* Adds a header to the answer (copied). */
-void mock_add_header(struct mock_request *req, const char *name, const char *value);
 
 #endif

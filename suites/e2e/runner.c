@@ -79,20 +79,16 @@ static const char *redacted(char buf[URL_MAX], const char *url)
 }
 
 /* Records a reply that was not the expected status: the exchange's category (assertion for an
- * unexpected success), the request with its URL redacted, the status or transport error and
- * the start of the body. Returns -1. */
+ * unexpected success) and the exchange as every failure message shows it (itest_http_describe:
+ * the request with its URL redacted, the status or transport error, attempts, timings, the start
+ * of the body). Returns -1. */
 static int fail_status(struct runner_result *res, enum runner_step step, const char *method,
                        const char *url, long expect, const struct itest_http_response *r)
 {
     const char *cat = itest_http_category(r);
-    char shown[URL_MAX];
-    redacted(shown, url);
-    if (r->curl_code != CURLE_OK)
-        return fail(res, step, cat, "%s %s: %s (%d attempt(s))", method, shown, r->error,
-                    r->attempts);
-    return fail(res, step, cat ? cat : "assertion",
-                "%s %s: expected %ld after %d attempt(s), got %ld: %.200s", method, shown, expect,
-                r->attempts, r->status, r->body ? r->body : "");
+    char described[2048];
+    itest_http_describe(described, sizeof described, method, url, r, expect);
+    return fail(res, step, cat ? cat : "assertion", "%s", described);
 }
 
 /* Sends a JSON request and checks the status; on success parses the body into *out (when out is

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-void svc_url(char url[SVC_URL_MAX], enum itest_service s, const char *fmt, ...)
+void svc_url_at(const char *file, int line, char url[SVC_URL_MAX], enum itest_service s,
+                const char *fmt, ...)
 {
-    const char *base = itest_require_service(s);
+    const char *base = itest_require_service_at(file, line, s);
     int n = snprintf(url, SVC_URL_MAX, "%s", base);
     va_list ap;
     va_start(ap, fmt);
@@ -20,9 +21,10 @@ void svc_url(char url[SVC_URL_MAX], enum itest_service s, const char *fmt, ...)
     va_end(ap);
 }
 
-void svc_url_with_id(char url[SVC_URL_MAX], enum itest_service s, const char *tmpl, const char *id)
+void svc_url_with_id_at(const char *file, int line, char url[SVC_URL_MAX], enum itest_service s,
+                        const char *tmpl, const char *id)
 {
-    svc_url(url, s, "%s", "");
+    svc_url_at(file, line, url, s, "%s", "");
     size_t n = strlen(url);
     for (const char *p = tmpl; *p && n + 1 < SVC_URL_MAX;) {
         if (strncmp(p, "{id}", 4) == 0) {
@@ -100,21 +102,22 @@ void svc_unique(char *buf, size_t len, const char *prefix)
              __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 }
 
-char *svc_create_task(const char *title, int priority)
+char *svc_create_task_at(const char *file, int line, const char *title, int priority)
 {
     char url[SVC_URL_MAX], body[1024];
-    svc_url(url, ITEST_TASK_REGISTRY, "/tasks");
+    svc_url_at(file, line, url, ITEST_TASK_REGISTRY, "/tasks");
     cJSON *req = cJSON_CreateObject();
     cJSON_AddStringToObject(req, "title", title);
     cJSON_AddStringToObject(req, "spec", "created by the itest services suite");
     cJSON_AddNumberToObject(req, "priority", priority);
     cJSON_PrintPreallocated(req, body, sizeof body, false);
     cJSON_Delete(req);
-    cJSON *task = svc_call(NULL, "POST", url, body, 201);
+    cJSON *task = svc_call_at(file, line, NULL, "POST", url, body, 201);
     const char *id = NULL;
     if (itest_json_get_string(&id, task, "id") != 0) {
         cJSON_Delete(task);
-        itest_fail("[invalid JSON] POST %s: the created task has no string \"id\"", url);
+        itest_fail_at(file, line, "[invalid JSON] POST %s: the created task has no string \"id\"",
+                      url);
     }
     char *copy = strdup(id);
     cJSON_Delete(task);
@@ -124,7 +127,7 @@ char *svc_create_task(const char *title, int priority)
 void svc_set_status_at(const char *file, int line, const char *task_id, const char *status)
 {
     char url[SVC_URL_MAX], body[128];
-    svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", task_id);
+    svc_url_at(file, line, url, ITEST_TASK_REGISTRY, "/tasks/%s/status", task_id);
     snprintf(body, sizeof body, "{\"status\": \"%s\"}", status);
     cJSON *task = svc_call_at(file, line, NULL, "PATCH", url, body, 200);
     itest_json_assert_string_at(file, line, task, "status", status);
@@ -158,10 +161,11 @@ static void forget(char **list, const char *value)
     }
 }
 
-char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s)
+char *svc_allocate_at(const char *file, int line, const char *repo, int ttl_s,
+                      double *retry_after_s)
 {
     char url[SVC_URL_MAX], body[512];
-    svc_url(url, ITEST_REPO_POOL, "/slots");
+    svc_url_at(file, line, url, ITEST_REPO_POOL, "/slots");
     snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": %d}", repo, ttl_s);
     struct itest_http_response r;
     svc_send(&r, "POST", url, body, 0);
@@ -171,13 +175,14 @@ char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s)
         itest_http_response_free(&r);
         return NULL;
     }
-    itest_http_assert_status_at(__FILE__, __LINE__, &r, "POST", url, 201);
-    cJSON *slot = itest_json_parse_or_fail(r.body, r.body_len, "the allocated slot");
+    itest_http_assert_status_at(file, line, &r, "POST", url, 201);
+    cJSON *slot = itest_json_parse_or_fail_at(file, line, r.body, r.body_len, "the allocated slot");
     itest_http_response_free(&r);
     const char *id = NULL;
     if (itest_json_get_string(&id, slot, "slot_id") != 0) {
         cJSON_Delete(slot);
-        itest_fail("[invalid JSON] POST %s: the slot has no string \"slot_id\"", url);
+        itest_fail_at(file, line, "[invalid JSON] POST %s: the slot has no string \"slot_id\"",
+                      url);
     }
     char *copy = strdup(id);
     cJSON_Delete(slot);
@@ -188,7 +193,7 @@ char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s)
 void svc_release_at(const char *file, int line, const char *slot_id)
 {
     char url[SVC_URL_MAX];
-    svc_url(url, ITEST_REPO_POOL, "/slots/%s", slot_id);
+    svc_url_at(file, line, url, ITEST_REPO_POOL, "/slots/%s", slot_id);
     struct itest_http_response r;
     svc_send(&r, "DELETE", url, NULL, 0);
     itest_http_assert_status_at(file, line, &r, "DELETE", url, 204);
@@ -196,16 +201,17 @@ void svc_release_at(const char *file, int line, const char *slot_id)
     forget(slots, slot_id);
 }
 
-void svc_pool_usage(long *capacity, long *in_use)
+void svc_pool_usage_at(const char *file, int line, long *capacity, long *in_use)
 {
     char url[SVC_URL_MAX];
-    svc_url(url, ITEST_REPO_POOL, "/slots");
-    cJSON *list = svc_call(NULL, "GET", url, NULL, 200);
+    svc_url_at(file, line, url, ITEST_REPO_POOL, "/slots");
+    cJSON *list = svc_call_at(file, line, NULL, "GET", url, NULL, 200);
     long long c = -1, u = -1;
     int rc = itest_json_get_int(&c, list, "capacity") | itest_json_get_int(&u, list, "in_use");
     cJSON_Delete(list);
-    itest_check(rc == 0, "[invalid JSON] GET %s: \"capacity\" and \"in_use\" must be integers",
-                url);
+    if (rc != 0)
+        itest_fail_at(file, line,
+                      "[invalid JSON] GET %s: \"capacity\" and \"in_use\" must be integers", url);
     *capacity = (long)c;
     *in_use = (long)u;
 }

@@ -15,11 +15,18 @@
 
 #define SVC_URL_MAX 2048
 
+/* Every helper here that can fail a case is a macro over an _at function, so that the failure
+ * names the case's own file and line. */
+
 /* "<base of s><path>" into url; path is printf-style. Fails the case when s has no URL. */
-void svc_url(char url[SVC_URL_MAX], enum itest_service s, const char *fmt, ...) ITEST_PRINTF(3, 4);
+#define svc_url(url, s, ...) svc_url_at(__FILE__, __LINE__, url, s, __VA_ARGS__)
+void svc_url_at(const char *file, int line, char url[SVC_URL_MAX], enum itest_service s,
+                const char *fmt, ...) ITEST_PRINTF(5, 6);
 
 /* "<base of s><tmpl>" with every "{id}" in tmpl replaced by id (for tables of calls). */
-void svc_url_with_id(char url[SVC_URL_MAX], enum itest_service s, const char *tmpl, const char *id);
+#define svc_url_with_id(url, s, tmpl, id) svc_url_with_id_at(__FILE__, __LINE__, url, s, tmpl, id)
+void svc_url_with_id_at(const char *file, int line, char url[SVC_URL_MAX], enum itest_service s,
+                        const char *tmpl, const char *id);
 
 /* Sends method to url with json (a JSON body, or NULL for none) and retries (-1: the configured
  * count); no assertions, so threads may use it. Returns what itest_http_send() returns. */
@@ -45,21 +52,27 @@ void svc_expect_error_at(const char *file, int line, const char *method, const c
 /* A title, repo name or key part unique to this case and call: "<case>-<pid>-<n>". */
 void svc_unique(char *buf, size_t len, const char *prefix);
 
-/* Creates a task and returns its id (malloc'd). */
-char *svc_create_task(const char *title, int priority);
+/* Creates a task and returns its id (malloc'd: the caller frees it). */
+#define svc_create_task(title, priority) svc_create_task_at(__FILE__, __LINE__, title, priority)
+char *svc_create_task_at(const char *file, int line, const char *title, int priority);
 /* PATCHes a task's status: asserts 200 and that the task it returns has that status. */
 #define svc_set_status(task_id, status) svc_set_status_at(__FILE__, __LINE__, task_id, status)
 void svc_set_status_at(const char *file, int line, const char *task_id, const char *status);
 
 /* Allocates a slot for repo with ttl_s and records it for the teardown; returns its id
- * (malloc'd) or NULL when the pool answered 503 (with *retry_after_s set when non-NULL). */
-char *svc_allocate(const char *repo, int ttl_s, double *retry_after_s);
+ * (malloc'd: the caller frees it) or NULL when the pool answered 503 (with *retry_after_s set
+ * when non-NULL). */
+#define svc_allocate(repo, ttl_s, retry_after_s)                                                   \
+    svc_allocate_at(__FILE__, __LINE__, repo, ttl_s, retry_after_s)
+char *svc_allocate_at(const char *file, int line, const char *repo, int ttl_s,
+                      double *retry_after_s);
 /* Releases a slot: asserts 204, then forgets it (a slot that would not go stays for the
  * teardown). */
 #define svc_release(slot_id) svc_release_at(__FILE__, __LINE__, slot_id)
 void svc_release_at(const char *file, int line, const char *slot_id);
 /* GET /slots: capacity and in_use. */
-void svc_pool_usage(long *capacity, long *in_use);
+#define svc_pool_usage(capacity, in_use) svc_pool_usage_at(__FILE__, __LINE__, capacity, in_use)
+void svc_pool_usage_at(const char *file, int line, long *capacity, long *in_use);
 
 /* Records a slot for the teardown to release (svc_allocate does this itself). */
 void svc_track_slot(const char *slot_id);

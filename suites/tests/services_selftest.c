@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void fault_cases_fail_without_their_faults(void **state)
 {
@@ -53,10 +54,56 @@ static void unreachable_service_names_the_variable(void **state)
     free(out);
 }
 
+/* INTEGRATION_TEST_LOG_LEVEL=debug: every exchange of a case goes to the log next to its JUnit
+ * (credentials masked), and a failing case's message names the log. */
+static void debug_log_records_every_exchange(void **state)
+{
+    char junit[1200], log[1200];
+    snprintf(junit, sizeof junit, "%s/debug-log.xml", WORK_DIR);
+    snprintf(log, sizeof log, "%s/debug-log.log", WORK_DIR);
+    unlink(log);
+    char *out = NULL;
+    int rc = shell_run(&out, 240,
+                       "INTEGRATION_TEST_LOG_LEVEL=debug '%s' --filter registry_create_and_get "
+                       "--junit '%s'",
+                       SERVICES_EXE, junit);
+    itest_check(rc == 0, "the case should pass with the debug log on (exit %d):\n%s", rc, out);
+    free(out);
+    char *text = read_file(log);
+    itest_check(text != NULL, "no debug log at %s", log);
+    assert_contains(text, "services.registry_create_and_get");
+    assert_contains(text, "> POST http://");
+    assert_contains(text, "/tasks (attempt 1)");
+    assert_contains(text, "> Content-Type: application/json");
+    assert_contains(text, "< got 201 Created after 1 attempt in ");
+    assert_contains(text, "> body (");
+    free(text);
+
+    /* a failing case: its message names the log, which holds the failed attempts */
+    unlink(log);
+    rc = shell_run(&out, 240,
+                   "INTEGRATION_TEST_LOG_LEVEL=debug INTEGRATION_TEST_RETRY_COUNT=0 "
+                   "TASK_REGISTRY_URL=http://itest:s3cret-pw@127.0.0.1:1 '%s' "
+                   "--filter registry_create_and_get --junit '%s'",
+                   SERVICES_EXE, junit);
+    itest_check(rc == 1, "the case should fail against a closed port (exit %d):\n%s", rc, out);
+    char names[1300];
+    snprintf(names, sizeof names, "(every exchange of this case is in %s)", log);
+    assert_contains(out, names);
+    free(out);
+    text = read_file(log);
+    itest_check(text != NULL, "no debug log at %s", log);
+    assert_contains(text, "> POST http://itest:***@127.0.0.1:1/tasks");
+    assert_contains(text, "no response arrived");
+    assert_not_contains(text, "s3cret-pw");
+    free(text);
+}
+
 static const struct itest_case cases[] = {
     ITEST_CASE(fault_cases_fail_without_their_faults),
     ITEST_CASE_SETUP(real_targets_skip_fault_cases, NULL, other_mock_stop),
     ITEST_CASE(unreachable_service_names_the_variable),
+    ITEST_CASE(debug_log_records_every_exchange),
 };
 
 ITEST_SUITE_MAIN(cases)

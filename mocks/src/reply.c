@@ -1,0 +1,176 @@
+/* Reading a request and answering it; see reply.h. */
+#include "reply.h"
+
+#include "itest/json_parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void mock_reply_clear(struct mock_request *req)
+{
+    free(req->out);
+    req->out = NULL;
+    req->out_len = 0;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        free(req->headers[i].name);
+        free(req->headers[i].value);
+    }
+    req->n_headers = 0;
+    if (req->custom)
+        MHD_destroy_response(req->custom);
+    req->custom = NULL;
+}
+
+void mock_add_header(struct mock_request *req, const char *name, const char *value)
+{
+    if (req->n_headers == sizeof req->headers / sizeof req->headers[0])
+        return;
+    req->headers[req->n_headers++] = (struct mock_header){strdup(name), strdup(value)};
+}
+
+void mock_reply(struct mock_request *req, int status, const char *content_type, const void *body,
+                size_t len)
+{
+    mock_reply_clear(req);
+    req->status = status;
+    req->out = malloc(len ? len : 1);
+    if (req->out && len)
+        memcpy(req->out, body, len);
+    req->out_len = req->out ? len : 0;
+    if (content_type)
+        mock_add_header(req, "Content-Type", content_type);
+    req->answered = true;
+}
+
+void mock_reply_json(struct mock_request *req, int status, cJSON *json)
+{
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    mock_reply_clear(req);
+    req->status = status;
+    req->out = text;
+    req->out_len = text ? strlen(text) : 0;
+    mock_add_header(req, "Content-Type", "application/json");
+    req->answered = true;
+}
+
+void mock_reply_custom(struct mock_request *req, int status, struct MHD_Response *resp)
+{
+    mock_reply_clear(req);
+    req->status = status;
+    req->custom = resp;
+    req->answered = true;
+}
+
+static const char *openai_type(int status)
+{
+    switch (status) {
+    case 401:
+        return "invalid_request_error";
+    case 429:
+        return "requests";
+    default:
+        return status >= 500 ? "server_error" : "invalid_request_error";
+    }
+}
+
+static void vreply_openai(struct mock_request *req, int status, const char *type, const char *code,
+                          const char *param, const char *fmt, va_list ap)
+{
+    char message[1024];
+    vsnprintf(message, sizeof message, fmt, ap);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(err, "message", message);
+    cJSON_AddStringToObject(err, "type", type ? type : openai_type(status));
+    if (param)
+        cJSON_AddStringToObject(err, "param", param);
+    else
+        cJSON_AddNullToObject(err, "param");
+    if (code)
+        cJSON_AddStringToObject(err, "code", code);
+    else
+        cJSON_AddNullToObject(err, "code");
+    mock_reply_json(req, status, root);
+}
+
+void mock_reply_openai_error(struct mock_request *req, int status, const char *type,
+                             const char *code, const char *param, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreply_openai(req, status, type, code, param, fmt, ap);
+    va_end(ap);
+}
+
+void mock_reply_error(struct mock_request *req, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (req->openai_errors) {
+        vreply_openai(req, status, NULL, code, NULL, fmt, ap);
+    } else {
+        char message[1024];
+        vsnprintf(message, sizeof message, fmt, ap);
+        cJSON *root = cJSON_CreateObject();
+        cJSON *err = cJSON_AddObjectToObject(root, "error");
+        cJSON_AddStringToObject(err, "code", code);
+        cJSON_AddStringToObject(err, "message", message);
+        mock_reply_json(req, status, root);
+    }
+    va_end(ap);
+}
+
+/* Without a connection: the value of name in "name<sep>value" strings, or NULL. */
+static const char *lookup(const char *const *list, const char *name, char sep, bool fold)
+{
+    size_t n = strlen(name);
+    for (; list && *list; list++) {
+        const char *item = *list;
+        bool same = fold ? strncasecmp(item, name, n) == 0 : strncmp(item, name, n) == 0;
+        if (same && item[n] == sep)
+            return item + n + 1 + (sep == ':' && item[n + 1] == ' ');
+    }
+    return NULL;
+}
+
+const char *mock_request_header(const struct mock_request *req, const char *name)
+{
+    if (!req->conn)
+        return lookup(req->headers_in, name, ':', true);
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *mock_query(const struct mock_request *req, const char *name)
+{
+    if (!req->conn)
+        return lookup(req->query_in, name, '=', false);
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+cJSON *mock_request_json(struct mock_request *req)
+{
+    const char *text = req->body.data ? req->body.data : "";
+    size_t len = req->body.data ? req->body.len : 0;
+    if (req->body.too_large || req->body.fd >= 0) {
+        mock_reply_error(req, 413, "payload_too_large",
+                         "request body of %llu bytes is over the "
+                         "limit of %llu bytes",
+                         (unsigned long long)req->body.total, (unsigned long long)req->body.limit);
+        return NULL;
+    }
+    struct itest_json_error e;
+    cJSON *json = itest_json_parse_at(text, len, &e);
+    if (json)
+        return json;
+    if (len == 0)
+        mock_reply_error(req, 400, "invalid_json", "request body is empty; expected JSON");
+    else
+        mock_reply_error(req, 400, "invalid_json",
+                         "request body is not valid JSON: line %d, column %d (byte %zu): %s",
+                         e.line, e.column, e.offset, e.problem);
+    return NULL;
+}

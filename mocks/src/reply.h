@@ -1,0 +1,38 @@
+/* Reading a request and answering it: headers and query parameters, the body as JSON (a 400 with
+ * the position when it is not), and the answers with each service's error format. */
+#ifndef MOCK_REPLY_H
+#define MOCK_REPLY_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+
+#include "request.h"
+
+const char *mock_request_header(const struct mock_request *req, const char *name);
+const char *mock_query(const struct mock_request *req, const char *name);
+/* The body parsed as JSON, or NULL after answering 400 invalid_json with the position. */
+cJSON *mock_request_json(struct mock_request *req);
+
+/* Answers with a copy of body. */
+void mock_reply(struct mock_request *req, int status, const char *content_type, const void *body,
+                size_t len);
+/* Answers with json (consumed). */
+void mock_reply_json(struct mock_request *req, int status, cJSON *json);
+/* Answers with the service's error body: {"error": {"code", "message"}} on the platform
+ * services, OpenAI's {"error": {"message", "type", "param", "code"}} on the LLM. */
+void mock_reply_error(struct mock_request *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* OpenAI's error body with its type and param (param may be NULL). */
+void mock_reply_openai_error(struct mock_request *req, int status, const char *type,
+                             const char *code, const char *param, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Answers with a ready response (taken). */
+void mock_reply_custom(struct mock_request *req, int status, struct MHD_Response *resp);
+/* Adds a header to the answer (copied). */
+void mock_add_header(struct mock_request *req, const char *name, const char *value);
+
+/* Drops the answer built so far (body, headers, a ready response). */
+void mock_reply_clear(struct mock_request *req);
+
+#endif

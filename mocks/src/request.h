@@ -1,0 +1,44 @@
+/* A request as a mock service sees it: what came in (method, path, headers, body, scope) and the
+ * answer being built. The core (server.c) fills it in; services answer it through reply.h. */
+#ifndef MOCK_REQUEST_H
+#define MOCK_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <microhttpd.h>
+
+#include "body.h"
+
+struct mock_service;
+struct mock_fault;
+
+struct mock_header {
+    char *name, *value;
+};
+
+struct mock_request {
+    struct mock_service *svc;
+    bool openai_errors; /* the LLM answers errors in OpenAI's shape, the platform in its own */
+    struct MHD_Connection *conn;   /* NULL for a request decided without a socket (fuzzing) */
+    const char *const *headers_in; /* without conn: "Name: value" strings, NULL-terminated */
+    const char *const *query_in;   /* without conn: "name=value" strings, NULL-terminated */
+    const char *method;
+    char *path;
+    bool admin; /* the path is /__admin or below it: decided once, on the headers */
+    char scope[128];
+    uint64_t start_ns;
+    struct mock_body body;
+    /* the answer */
+    int status;
+    char *out; /* in-memory body (malloc'd), unless custom is set */
+    size_t out_len;
+    struct mock_header headers[16];
+    size_t n_headers;
+    struct MHD_Response *custom; /* a ready response (files, streams) */
+    struct mock_fault *fault;    /* matched fault, one reference */
+    double delay_ms;
+    bool answered, decided, queued, journaled;
+};
+
+#endif
