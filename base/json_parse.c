@@ -136,20 +136,15 @@ int itest_jsonc_strip(char *t, size_t len, size_t *bad)
     return 0;
 }
 
-cJSON *itest_json_load_file(const char *path, unsigned flags, char **text_out, char *err,
-                            size_t errlen)
+/* Parses text (malloc'd, len bytes, NUL-terminated; taken) as the file name. */
+static cJSON *parse_named(const char *name, char *text, size_t len, unsigned flags, char **text_out,
+                          char *err, size_t errlen)
 {
-    if (text_out)
-        *text_out = NULL;
-    size_t len = 0;
-    char *text = itest_read_file(path, MAX_FILE_BYTES, &len, err, errlen);
-    if (!text)
-        return NULL;
     const char *nul = memchr(text, '\0', len);
     if (nul) {
         int line, column;
         itest_json_position(text, (size_t)(nul - text), &line, &column);
-        snprintf(err, errlen, "%s:%d:%d: a NUL byte: this is not a text file", path, line, column);
+        snprintf(err, errlen, "%s:%d:%d: a NUL byte: this is not a text file", name, line, column);
         free(text);
         return NULL;
     }
@@ -157,7 +152,7 @@ cJSON *itest_json_load_file(const char *path, unsigned flags, char **text_out, c
     if ((flags & ITEST_JSON_COMMENTS) && itest_jsonc_strip(text, len, &bad) != 0) {
         int line, column;
         itest_json_position(text, bad, &line, &column);
-        snprintf(err, errlen, "%s:%d:%d: an unterminated %s", path, line, column,
+        snprintf(err, errlen, "%s:%d:%d: an unterminated %s", name, line, column,
                  text[bad] == '"' ? "string" : "comment");
         free(text);
         return NULL;
@@ -167,7 +162,7 @@ cJSON *itest_json_load_file(const char *path, unsigned flags, char **text_out, c
     if (!root) {
         char problem[128];
         describe_problem(problem, sizeof problem, &e);
-        snprintf(err, errlen, "%s:%d:%d: %s", path, e.line, e.column, problem);
+        snprintf(err, errlen, "%s:%d:%d: %s", name, e.line, e.column, problem);
         free(text);
         return NULL;
     }
@@ -178,11 +173,39 @@ cJSON *itest_json_load_file(const char *path, unsigned flags, char **text_out, c
     return root;
 }
 
+cJSON *itest_json_load_file(const char *path, unsigned flags, char **text_out, char *err,
+                            size_t errlen)
+{
+    if (text_out)
+        *text_out = NULL;
+    size_t len = 0;
+    char *text = itest_read_file(path, MAX_FILE_BYTES, &len, err, errlen);
+    if (!text)
+        return NULL;
+    return parse_named(path, text, len, flags, text_out, err, errlen);
+}
+
+cJSON *itest_json_load_text(const char *name, const char *data, size_t len, unsigned flags,
+                            char **text_out, char *err, size_t errlen)
+{
+    if (text_out)
+        *text_out = NULL;
+    char *text = malloc(len + 1);
+    if (!text) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return NULL;
+    }
+    memcpy(text, data ? data : "", len);
+    text[len] = '\0';
+    return parse_named(name, text, len, flags, text_out, err, errlen);
+}
+
 /* ---- finding a value's place: a small walker over text already known to be valid JSON ---- */
 
+/* What cJSON skips between tokens: every byte up to the space (control bytes included). */
 static const char *skip_space(const char *p)
 {
-    while (isspace((unsigned char)*p))
+    while (*p && (unsigned char)*p <= ' ')
         p++;
     return p;
 }
@@ -211,7 +234,7 @@ static const char *skip_value(const char *p)
         } while (*p && depth > 0);
         return p;
     }
-    while (*p && !strchr(",}] \t\r\n", *p))
+    while ((unsigned char)*p > ' ' && !strchr(",}]", *p))
         p++;
     return p;
 }

@@ -145,6 +145,21 @@ static void jsonc_comments_and_trailing_commas(void **state)
     itest_check(strstr(err, ":1:7: an unterminated string") != NULL, "%s", err);
 }
 
+/* cJSON takes every byte up to the space as white space; locating does the same (fuzz.json
+ * found a text with control bytes between the values). */
+static void locate_skips_what_the_parser_skips(void **state)
+{
+    (void)state;
+    const char text[] = "{\"a\": [1]\x01\x01, \"b\":\x02 true}";
+    struct itest_json_error e;
+    cJSON *root = itest_json_parse_at(text, sizeof text - 1, &e);
+    itest_check(root != NULL, "cJSON refused it: %s", e.problem);
+    cJSON_Delete(root);
+    int line, column;
+    assert_int_equal(itest_json_locate(text, "b", &line, &column), 0);
+    assert_int_equal(column, 20);
+}
+
 static void parse_at_gives_the_parts(void **state)
 {
     (void)state;
@@ -160,13 +175,10 @@ static void parse_at_gives_the_parts(void **state)
 }
 
 static const struct itest_case cases[] = {
-    ITEST_CASE(files_name_path_line_and_column),
-    ITEST_CASE(jsonc_comments_and_trailing_commas),
-    ITEST_CASE(parse_at_gives_the_parts),
-    ITEST_CASE(parse_error_names_line_and_column),
-    ITEST_CASE(trailing_text_is_an_error),
-    ITEST_CASE(paths_reach_members_and_elements),
-    ITEST_CASE(describe_is_short),
+    ITEST_CASE(files_name_path_line_and_column),   ITEST_CASE(jsonc_comments_and_trailing_commas),
+    ITEST_CASE(parse_at_gives_the_parts),          ITEST_CASE(locate_skips_what_the_parser_skips),
+    ITEST_CASE(parse_error_names_line_and_column), ITEST_CASE(trailing_text_is_an_error),
+    ITEST_CASE(paths_reach_members_and_elements),  ITEST_CASE(describe_is_short),
 };
 
 ITEST_SUITE_MAIN(cases)

@@ -19,6 +19,8 @@ const char *mock_fault_kind_name(enum mock_fault_kind kind)
 }
 
 static struct mock_fault *fail(struct mock_fault *f, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static struct mock_fault *fail(struct mock_fault *f, char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

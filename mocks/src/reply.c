@@ -79,6 +79,9 @@ static const char *openai_type(int status)
 
 static void vreply_openai(struct mock_request *req, int status, const char *type, const char *code,
                           const char *param, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+static void vreply_openai(struct mock_request *req, int status, const char *type, const char *code,
+                          const char *param, const char *fmt, va_list ap)
 {
     char message[1024];
     vsnprintf(message, sizeof message, fmt, ap);

@@ -160,7 +160,8 @@ bool mock_is_admin_path(const char *path)
 }
 
 struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Connection *conn,
-                                      const char *method, const char *path)
+                                      const char *method, const char *path,
+                                      const char *const *headers, const char *const *query)
 {
     struct mock_request *req = calloc(1, sizeof *req);
     if (!req)
@@ -168,6 +169,8 @@ struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Conne
     req->svc = svc;
     req->openai_errors = svc->kind == ITEST_LLM;
     req->conn = conn;
+    req->headers_in = headers;
+    req->query_in = query;
     req->method = method;
     req->start_ns = itest_now_ns();
     req->path = strdup(path);
@@ -277,7 +280,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!req) {
         /* First call: headers only. Answering now would be the slow path in MHD 0.9.75; the
          * answer goes out on a later call. */
-        req = mock_request_new(svc, conn, method, url);
+        req = mock_request_new(svc, conn, method, url, NULL, NULL);
         if (!req)
             return MHD_NO;
         *con_cls = req;

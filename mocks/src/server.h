@@ -87,10 +87,12 @@ void mock_service_stop(struct mock_service *svc);
 /* True when path is the admin API's (/__admin, /__admin/...). */
 bool mock_is_admin_path(const char *path);
 
-/* A request without a connection: method, path and what the lookups answer. mock_request_free()
+/* A request on conn, or without a connection (conn NULL: headers and query then answer the
+ * lookups, "Name: value" and "name=value" strings, NULL-terminated or NULL). mock_request_free()
  * releases it. */
 struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Connection *conn,
-                                      const char *method, const char *path);
+                                      const char *method, const char *path,
+                                      const char *const *headers, const char *const *query);
 /* The headers are in: the routes' begin (limits, an answer on the headers alone). */
 void mock_request_begin(struct mock_request *req);
 /* The whole request is in: the admin API, a matching fault or the service answers it (once).

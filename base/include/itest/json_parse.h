@@ -38,6 +38,10 @@ int itest_jsonc_strip(char *text, size_t len, size_t *bad);
 cJSON *itest_json_load_file(const char *path, unsigned flags, char **text, char *err,
                             size_t errlen);
 
+/* The same for len bytes of text in memory named name (the messages say "name:line:column"). */
+cJSON *itest_json_load_text(const char *name, const char *data, size_t len, unsigned flags,
+                            char **text, char *err, size_t errlen);
+
 /* Line and column (1-based) of byte offset in text. */
 void itest_json_position(const char *text, size_t offset, int *line, int *column);
 
