@@ -118,18 +118,7 @@ static void unreachable_server_names_the_variable(void **state)
 /* The debug log masks the key the LLM client sends. */
 static void debug_log_masks_the_key(void **state)
 {
-    char junit[1200], log[1200];
-    snprintf(junit, sizeof junit, "%s/llm-debug.xml", WORK_DIR);
-    snprintf(log, sizeof log, "%s/llm-debug.log", WORK_DIR);
-    unlink(log);
-    char *out = NULL;
-    int rc = shell_run(&out, 120,
-                       "INTEGRATION_TEST_LOG_LEVEL=debug '%s' --filter models_list --junit '%s'",
-                       LLM_EXE, junit);
-    itest_check(rc == 0, "models_list should pass with the debug log on (exit %d):\n%s", rc, out);
-    free(out);
-    char *text = read_file(log);
-    itest_check(text != NULL, "no debug log at %s", log);
+    char *text = run_case_with_debug_log(LLM_EXE, "models_list", WORK_DIR, "llm-debug", 120);
     assert_contains(text, "> GET http://");
     assert_contains(text, "> Authorization: ***");
     assert_not_contains(text, "Bearer");

@@ -58,19 +58,8 @@ static void unreachable_service_names_the_variable(void **state)
  * (credentials masked), and a failing case's message names the log. */
 static void debug_log_records_every_exchange(void **state)
 {
-    char junit[1200], log[1200];
-    snprintf(junit, sizeof junit, "%s/debug-log.xml", WORK_DIR);
-    snprintf(log, sizeof log, "%s/debug-log.log", WORK_DIR);
-    unlink(log);
-    char *out = NULL;
-    int rc = shell_run(&out, 240,
-                       "INTEGRATION_TEST_LOG_LEVEL=debug '%s' --filter registry_create_and_get "
-                       "--junit '%s'",
-                       SERVICES_EXE, junit);
-    itest_check(rc == 0, "the case should pass with the debug log on (exit %d):\n%s", rc, out);
-    free(out);
-    char *text = read_file(log);
-    itest_check(text != NULL, "no debug log at %s", log);
+    char *text = run_case_with_debug_log(SERVICES_EXE, "registry_create_and_get", WORK_DIR,
+                                         "debug-log", 240);
     assert_contains(text, "services.registry_create_and_get");
     assert_contains(text, "> POST http://");
     assert_contains(text, "/tasks (attempt 1)");
@@ -80,12 +69,16 @@ static void debug_log_records_every_exchange(void **state)
     free(text);
 
     /* a failing case: its message names the log, which holds the failed attempts */
+    char junit[1200], log[1200];
+    snprintf(junit, sizeof junit, "%s/debug-log.xml", WORK_DIR);
+    snprintf(log, sizeof log, "%s/debug-log.log", WORK_DIR);
     unlink(log);
-    rc = shell_run(&out, 240,
-                   "INTEGRATION_TEST_LOG_LEVEL=debug INTEGRATION_TEST_RETRY_COUNT=0 "
-                   "TASK_REGISTRY_URL=http://itest:s3cret-pw@127.0.0.1:1 '%s' "
-                   "--filter registry_create_and_get --junit '%s'",
-                   SERVICES_EXE, junit);
+    char *out = NULL;
+    int rc = shell_run(&out, 240,
+                       "INTEGRATION_TEST_LOG_LEVEL=debug INTEGRATION_TEST_RETRY_COUNT=0 "
+                       "TASK_REGISTRY_URL=http://itest:s3cret-pw@127.0.0.1:1 '%s' "
+                       "--filter registry_create_and_get --junit '%s'",
+                       SERVICES_EXE, junit);
     itest_check(rc == 1, "the case should fail against a closed port (exit %d):\n%s", rc, out);
     char names[1300];
     snprintf(names, sizeof names, "(every exchange of this case is in %s)", log);
