@@ -5,7 +5,9 @@
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 double itest_now_s(void)
@@ -73,4 +75,78 @@ void itest_format_rfc3339(char *buf, size_t len, uint64_t wall_ns)
     char base[24];
     strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ns / 1000000u % 1000u));
+}
+
+/* Reads exactly n digits at *p into *out, advancing *p. */
+static bool digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if ((*p)[i] < '0' || (*p)[i] > '9')
+            return false;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool expect(const char **p, const char *one_of)
+{
+    if (!**p || !strchr(one_of, **p))
+        return false;
+    (*p)++;
+    return true;
+}
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar (Howard Hinnant's). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int itest_parse_rfc3339(const char *text, int64_t *wall_ns)
+{
+    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const char *p = text;
+    int year, month, day, hour, minute, second;
+    if (!text || !digits(&p, 4, &year) || !expect(&p, "-") || !digits(&p, 2, &month) ||
+        !expect(&p, "-") || !digits(&p, 2, &day) || !expect(&p, "Tt") || !digits(&p, 2, &hour) ||
+        !expect(&p, ":") || !digits(&p, 2, &minute) || !expect(&p, ":") || !digits(&p, 2, &second))
+        return -1;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
+        (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 60)
+        return -1;
+    int64_t frac_ns = 0;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        int64_t scale = 100000000;
+        for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            frac_ns += scale * (*p - '0');
+    }
+    int64_t offset_s = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1, oh, om;
+        if (!digits(&p, 2, &oh) || !expect(&p, ":") || !digits(&p, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset_s = sign * (oh * 3600 + om * 60);
+    } else {
+        return -1;
+    }
+    if (*p)
+        return -1;
+    int64_t secs =
+        days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+    *wall_ns = secs * 1000000000 + frac_ns;
+    return 0;
 }

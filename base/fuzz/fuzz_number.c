@@ -1,5 +1,7 @@
-/* libFuzzer: strict numbers and the bad-value message (itest/number.h) on every line of the
- * input. What is taken lies in its range; the message is bounded and names the value. */
+/* libFuzzer: strict numbers and the bad-value message (itest/number.h), and RFC 3339 dates
+ * (itest/clock.h), on every line of the input. What is taken lies in its range; the message is
+ * bounded and names the value. */
+#include "itest/clock.h"
 #include "itest/number.h"
 
 #include <stdlib.h>
@@ -18,6 +20,9 @@ static void one(const char *text)
         abort();
     if (itest_parse_seconds(&d, text, 0, 3600) == 0 && !(d >= 0 && d <= 3600))
         abort();
+    int64_t ns;
+    if (itest_parse_rfc3339(text, &ns) == 0 && strlen(text) < 20)
+        abort(); /* the shortest date-time, "2026-12-01T22:00:00Z", has 20 characters */
     char msg[256];
     itest_bad_value(msg, sizeof msg, "--flag", text, "a number");
     if (strncmp(msg, "--flag='", 8) != 0 || strlen(msg) >= sizeof msg)
