@@ -40,6 +40,73 @@ static void add_fault(struct mock_service *svc, struct mock_request *req)
     mock_reply_json(req, 201, echo);
 }
 
+/* POST /__admin/mutations {"name": "registry.updated_at_frozen", "scope": "<scope>"}: a mutation
+ * of this service, for one scope or (without "scope") for every request. */
+static void add_mutation(struct mock_service *svc, struct mock_request *req)
+{
+    cJSON *def = mock_request_json(req);
+    if (!def)
+        return;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(def, "name");
+    const cJSON *scope = cJSON_GetObjectItemCaseSensitive(def, "scope");
+    const char *bad_member = NULL;
+    for (const cJSON *m = cJSON_IsObject(def) ? def->child : NULL; m && !bad_member; m = m->next)
+        if (strcmp(m->string, "name") != 0 && strcmp(m->string, "scope") != 0)
+            bad_member = m->string;
+    int m = cJSON_IsString(name) ? mock_mutation_parse(name->valuestring) : -1;
+    if (!cJSON_IsObject(def) || bad_member || !cJSON_IsString(name) ||
+        (scope && !cJSON_IsNull(scope) &&
+         (!cJSON_IsString(scope) || strlen(scope->valuestring) >= 128))) {
+        mock_reply_error(req, 400, "invalid_mutation",
+                         "%s%sexpected {\"name\": \"<mutation>\", \"scope\": \"<scope>\"} (scope "
+                         "optional, under 128 characters)",
+                         bad_member ? bad_member : "", bad_member ? ": unknown member; " : "");
+    } else if (m < 0) {
+        mock_reply_error(req, 400, "invalid_mutation",
+                         "name: \"%s\" is not a mutation itest-mock knows; GET /__admin/mutations "
+                         "lists this service's",
+                         name->valuestring);
+    } else if (!mock_mutation_applies((enum mock_mutation)m, svc->kind)) {
+        mock_reply_error(req, 400, "invalid_mutation", "name: \"%s\" is the %s service's, not %s's",
+                         name->valuestring,
+                         itest_service_name(mock_mutation_info((enum mock_mutation)m)->service),
+                         svc->name);
+    } else {
+        const char *s = cJSON_IsString(scope) ? scope->valuestring : NULL;
+        if (mock_mutation_set_add(svc->mutations, (enum mock_mutation)m, s) != 0) {
+            mock_reply_error(req, 507, "storage_full", "out of memory");
+        } else {
+            mock_log(svc->opts, "%s mutation %s planted scope=%s", svc->name, name->valuestring,
+                     s ? s : "(global)");
+            cJSON *echo = cJSON_CreateObject();
+            cJSON_AddStringToObject(echo, "name", name->valuestring);
+            if (s)
+                cJSON_AddStringToObject(echo, "scope", s);
+            else
+                cJSON_AddNullToObject(echo, "scope");
+            cJSON_AddStringToObject(echo, "what", mock_mutation_info((enum mock_mutation)m)->what);
+            mock_reply_json(req, 201, echo);
+        }
+    }
+    cJSON_Delete(def);
+}
+
+/* GET /__admin/mutations: the active ones and every one this service can take. */
+static void list_mutations(struct mock_service *svc, struct mock_request *req)
+{
+    cJSON *root = mock_mutation_set_list(svc->mutations);
+    cJSON *available = cJSON_AddArrayToObject(root, "available");
+    for (int m = 0; m < MOCK_MUTATION_COUNT; m++) {
+        if (!mock_mutation_applies((enum mock_mutation)m, svc->kind))
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", mock_mutation_info((enum mock_mutation)m)->name);
+        cJSON_AddStringToObject(o, "what", mock_mutation_info((enum mock_mutation)m)->what);
+        cJSON_AddItemToArray(available, o);
+    }
+    mock_reply_json(req, 200, root);
+}
+
 /* A journal query from query parameters (GET) or a JSON body (POST .../count, .../find). The
  * regex, if any, is compiled into *rx (free with regfree when *has_rx). Returns 0, or -1 after
  * answering 400. */
@@ -175,6 +242,9 @@ static void info(struct mock_service *svc, struct mock_request *req)
         "POST /__admin/faults",
         "DELETE /__admin/faults[?scope=S]",
         "DELETE /__admin/faults/{id}",
+        "GET /__admin/mutations",
+        "POST /__admin/mutations {\"name\": N, \"scope\": S}",
+        "DELETE /__admin/mutations[?scope=S]",
         "GET /__admin/requests?method=&path=&pathPattern=&scope=&limit=",
         "POST /__admin/requests/count",
         "POST /__admin/requests/find",
@@ -211,6 +281,15 @@ static void handle(struct mock_service *svc, struct mock_request *req)
                        ? mock_reply(req, 204, NULL, "", 0)
                        : mock_reply_error(req, 404, "not_found",
                                           "no fault %lld (used up or removed)", id);
+    } else if (strcmp(p, "/mutations") == 0) {
+        if (get)
+            return list_mutations(svc, req);
+        if (post)
+            return add_mutation(svc, req);
+        if (del) {
+            size_t n = mock_mutation_set_clear(svc->mutations, mock_query(req, "scope"));
+            return reply_count(req, 200, "removed", (double)n);
+        }
     } else if (strcmp(p, "/requests") == 0) {
         if (get)
             return journal(svc, req, "find");
@@ -228,12 +307,14 @@ static void handle(struct mock_service *svc, struct mock_request *req)
             if (bad)
                 return;
             size_t faults = mock_fault_set_clear(svc->faults, scope);
+            size_t mutations = mock_mutation_set_clear(svc->mutations, scope);
             size_t requests = mock_journal_clear(svc->journal, scope);
             if (!scope && svc->routes->reset)
                 svc->routes->reset(svc);
             mock_log(svc->opts, "%s reset %s", svc->name, scope ? scope : "(everything)");
             cJSON *o = cJSON_CreateObject();
             cJSON_AddNumberToObject(o, "faultsRemoved", (double)faults);
+            cJSON_AddNumberToObject(o, "mutationsRemoved", (double)mutations);
             cJSON_AddNumberToObject(o, "requestsRemoved", (double)requests);
             cJSON_AddBoolToObject(o, "stateReset", !scope);
             return mock_reply_json(req, 200, o);

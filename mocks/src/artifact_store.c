@@ -118,11 +118,12 @@ static void grow(struct store *s)
 }
 
 /* Keys: 1-512 of [A-Za-z0-9._/-], without "..". Writes the problem to why. */
-static bool valid_key(const char *key, char *why, size_t len)
+static bool valid_key(const struct mock_request *req, const char *key, char *why, size_t len)
 {
     size_t n = strlen(key);
-    if (n == 0 || n > 512) {
-        snprintf(why, len, "key must be 1..512 characters, got %zu", n);
+    size_t longest = mock_mutated(req, MOCK_MUT_STORE_LONGEST_KEY_REFUSED) ? 256 : 512;
+    if (n == 0 || n > longest) {
+        snprintf(why, len, "key must be 1..%zu characters, got %zu", longest, n);
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -136,7 +137,7 @@ static bool valid_key(const char *key, char *why, size_t len)
             return false;
         }
     }
-    if (strstr(key, "..")) {
+    if (strstr(key, "..") && !mock_mutated(req, MOCK_MUT_STORE_DOTDOT_ACCEPTED)) {
         snprintf(why, len, "key must not contain \"..\"");
         return false;
     }
@@ -154,13 +155,14 @@ static void begin(struct mock_service *svc, struct mock_request *req)
     if (!key || strcmp(req->method, "PUT") != 0)
         return;
     char why[160];
-    if (!valid_key(key, why, sizeof why))
+    if (!valid_key(req, key, why, sizeof why))
         return mock_reply_error(req, 400, "invalid_key", "%s", why);
     uint64_t max = svc->opts->max_artifact_bytes;
     const char *length = mock_request_header(req, "Content-Length");
     unsigned long long declared;
+    int too_large = mock_mutated(req, MOCK_MUT_STORE_LIMIT_400) ? 400 : 413;
     if (length && sscanf(length, "%llu", &declared) == 1 && declared > max)
-        return mock_reply_error(req, 413, "payload_too_large",
+        return mock_reply_error(req, too_large, "payload_too_large",
                                 "artifact of %llu bytes is over the limit of %" PRIu64 " bytes",
                                 declared, max);
     req->body.limit = max;
@@ -169,12 +171,17 @@ static void begin(struct mock_service *svc, struct mock_request *req)
     req->body.hash = true;
 }
 
-static cJSON *summary(const struct artifact *a)
+static cJSON *summary(const struct mock_request *req, const struct artifact *a)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "key", a->key);
-    cJSON_AddNumberToObject(o, "size", (double)a->size);
-    cJSON_AddStringToObject(o, "sha256", a->sha256);
+    cJSON_AddNumberToObject(o, "size",
+                            (double)a->size + mock_mutated(req, MOCK_MUT_STORE_PUT_SIZE_WRONG));
+    char sha[65];
+    memcpy(sha, a->sha256, sizeof sha);
+    if (mock_mutated(req, MOCK_MUT_STORE_PUT_SHA_WRONG))
+        sha[0] = sha[0] == '0' ? '1' : '0';
+    cJSON_AddStringToObject(o, "sha256", sha);
     cJSON_AddStringToObject(o, "content_type", a->content_type);
     return o;
 }
@@ -207,10 +214,15 @@ static void put(struct mock_service *svc, struct mock_request *req, const char *
         b->data = NULL;
         b->len = b->cap = 0;
     }
-    cJSON *out = summary(a);
+    cJSON *out = summary(req, a);
     pthread_mutex_lock(&s->lock);
     struct artifact **at = slot_of(s, key);
     struct artifact *old = *at;
+    if (old && mock_mutated(req, MOCK_MUT_STORE_OVERWRITE_KEEPS_FIRST)) {
+        pthread_mutex_unlock(&s->lock);
+        free_artifact(a);
+        return mock_reply_json(req, 200, out);
+    }
     if (old) {
         a->next = old->next;
         s->bytes -= old->size;
@@ -225,7 +237,7 @@ static void put(struct mock_service *svc, struct mock_request *req, const char *
     pthread_mutex_unlock(&s->lock);
     if (old)
         free_artifact(old); /* a GET already streaming it holds its own descriptor */
-    mock_reply_json(req, old ? 200 : 201, out);
+    mock_reply_json(req, old && !mock_mutated(req, MOCK_MUT_STORE_OVERWRITE_201) ? 200 : 201, out);
 }
 
 /* "bytes=a-b", "bytes=a-", "bytes=-n" against size. Returns 1 with the range, 0 to ignore the
@@ -268,8 +280,15 @@ static void get(struct mock_service *svc, struct mock_request *req, const char *
     }
     s->gets++;
     char etag[70], type[256];
-    snprintf(etag, sizeof etag, "\"%s\"", a->sha256);
-    snprintf(type, sizeof type, "%s", a->content_type);
+    if (mock_mutated(req, MOCK_MUT_STORE_ETAG_IS_SIZE))
+        snprintf(etag, sizeof etag, "\"%" PRIu64 "\"", a->size);
+    else if (mock_mutated(req, MOCK_MUT_STORE_ETAG_UNQUOTED))
+        snprintf(etag, sizeof etag, "%s", a->sha256);
+    else
+        snprintf(etag, sizeof etag, "\"%s\"", a->sha256);
+    snprintf(type, sizeof type, "%s",
+             mock_mutated(req, MOCK_MUT_STORE_CONTENT_TYPE_DROPPED) ? "application/octet-stream"
+                                                                    : a->content_type);
     uint64_t size = a->size, from = 0, to = size ? size - 1 : 0;
     const char *inm = mock_request_header(req, "If-None-Match");
     if (inm && (strcmp(inm, etag) == 0 || strcmp(inm, "*") == 0)) {
@@ -278,7 +297,14 @@ static void get(struct mock_service *svc, struct mock_request *req, const char *
         mock_add_header(req, "ETag", etag);
         return;
     }
-    int range = parse_range(mock_request_header(req, "Range"), size, &from, &to);
+    int range = mock_mutated(req, MOCK_MUT_STORE_RANGE_IGNORED)
+                    ? 0
+                    : parse_range(mock_request_header(req, "Range"), size, &from, &to);
+    if (range < 0 && mock_mutated(req, MOCK_MUT_STORE_UNSATISFIABLE_200)) {
+        range = 0;
+        from = 0;
+        to = size ? size - 1 : 0;
+    }
     if (range < 0) {
         pthread_mutex_unlock(&s->lock);
         char cr[64];
@@ -290,13 +316,21 @@ static void get(struct mock_service *svc, struct mock_request *req, const char *
     }
     uint64_t len = size ? to - from + 1 : 0;
     int status = range > 0 ? 206 : 200;
-    if (a->path) {
+    /* what is sent: from + shift, len bytes (a mutation may shift or shorten them) */
+    uint64_t shift = range > 0 && mock_mutated(req, MOCK_MUT_STORE_RANGE_SHIFTED) && to + 1 < size;
+    bool head = strcmp(req->method, "HEAD") == 0;
+    if (head && mock_mutated(req, MOCK_MUT_STORE_HEAD_LENGTH_ZERO)) {
+        pthread_mutex_unlock(&s->lock);
+        mock_reply(req, status, type, "", 0);
+    } else if (a->path) {
         int fd = open(a->path, O_RDONLY | O_CLOEXEC);
         pthread_mutex_unlock(&s->lock);
         if (fd < 0)
             return mock_reply_error(req, 500, "storage_error", "cannot open artifact %s: %s", key,
                                     strerror(errno));
-        struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(len, fd, (int64_t)from);
+        uint64_t sent = len - (len > 0 && mock_mutated(req, MOCK_MUT_STORE_LARGE_BODY_SHORT));
+        struct MHD_Response *resp =
+            MHD_create_response_from_fd_at_offset64(sent, fd, (int64_t)(from + shift));
         if (!resp) {
             close(fd);
             return mock_reply_error(req, 500, "internal_error", "cannot stream artifact %s", key);
@@ -304,14 +338,20 @@ static void get(struct mock_service *svc, struct mock_request *req, const char *
         mock_reply_custom(req, status, resp);
         mock_add_header(req, "Content-Type", type);
     } else {
-        mock_reply(req, status, type, a->data + from, len);
+        mock_reply(req, status, type, a->data + from + shift, len);
         pthread_mutex_unlock(&s->lock);
+        if (len > 0 && req->out && mock_mutated(req, MOCK_MUT_STORE_BYTES_ALTERED))
+            req->out[len - 1] ^= 0x01;
     }
-    mock_add_header(req, "ETag", etag);
+    if (!(head && mock_mutated(req, MOCK_MUT_STORE_HEAD_WITHOUT_ETAG)))
+        mock_add_header(req, "ETag", etag);
     mock_add_header(req, "Accept-Ranges", "bytes");
     if (range > 0) {
         char cr[96];
-        snprintf(cr, sizeof cr, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, from, to, size);
+        if (mock_mutated(req, MOCK_MUT_STORE_CONTENT_RANGE_WRONG))
+            snprintf(cr, sizeof cr, "bytes %" PRIu64 "-%" PRIu64 "/*", from, to);
+        else
+            snprintf(cr, sizeof cr, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, from, to, size);
         mock_add_header(req, "Content-Range", cr);
     }
 }
@@ -322,6 +362,10 @@ static void del(struct mock_service *svc, struct mock_request *req, const char *
     pthread_mutex_lock(&s->lock);
     struct artifact **at = slot_of(s, key);
     struct artifact *a = *at;
+    if (a && mock_mutated(req, MOCK_MUT_STORE_DELETE_KEEPS)) {
+        pthread_mutex_unlock(&s->lock);
+        return mock_reply(req, 204, NULL, "", 0);
+    }
     if (a) {
         *at = a->next;
         s->count--;
@@ -342,7 +386,7 @@ static void handle(struct mock_service *svc, struct mock_request *req)
     if (!key)
         return mock_reply_error(req, 404, "not_found", "no route %s %s", m, req->path);
     char why[160];
-    if (!valid_key(key, why, sizeof why))
+    if (!valid_key(req, key, why, sizeof why))
         return mock_reply_error(req, 400, "invalid_key", "%s", why);
     if (strcmp(m, "PUT") == 0)
         return put(svc, req, key);

@@ -61,10 +61,12 @@ static void common_headers(struct mock_request *req, unsigned long long id)
 {
     char value[48];
     snprintf(value, sizeof value, "req_itest%llu", id);
-    mock_add_header(req, "x-request-id", value);
+    if (!mock_mutated(req, MOCK_MUT_LLM_REQUEST_ID_MISSING))
+        mock_add_header(req, "x-request-id", value);
     mock_add_header(req, "openai-processing-ms", "1");
     mock_add_header(req, "x-ratelimit-limit-requests", "10000");
-    mock_add_header(req, "x-ratelimit-remaining-requests", "9999");
+    mock_add_header(req, "x-ratelimit-remaining-requests",
+                    mock_mutated(req, MOCK_MUT_LLM_RATELIMIT_REMAINING_OVER) ? "20000" : "9999");
     mock_add_header(req, "x-ratelimit-reset-requests", "6ms");
     mock_add_header(req, "x-ratelimit-limit-tokens", "10000000");
     mock_add_header(req, "x-ratelimit-remaining-tokens", "9999000");
@@ -74,7 +76,7 @@ static void common_headers(struct mock_request *req, unsigned long long id)
 static bool authorized(struct mock_service *svc, struct mock_request *req)
 {
     const char *key = svc->opts->api_key;
-    if (!key)
+    if (!key || mock_mutated(req, MOCK_MUT_LLM_KEY_NOT_CHECKED))
         return true;
     const char *auth = mock_request_header(req, "Authorization");
     if (auth && strncmp(auth, "Bearer ", 7) == 0 && strcmp(auth + 7, key) == 0)
@@ -104,7 +106,8 @@ static void handle(struct mock_service *svc, struct mock_request *req)
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "object", "list");
         cJSON *data = cJSON_AddArrayToObject(root, "data");
-        for (size_t i = 0; i < l->n_models; i++)
+        size_t first = mock_mutated(req, MOCK_MUT_LLM_MODELS_LIST_SHORT) && l->n_models > 1;
+        for (size_t i = first; i < l->n_models; i++)
             cJSON_AddItemToArray(data, model_json(l->models[i]));
         mock_reply_json(req, 200, root);
     } else if (strncmp(path, "/models/", 8) == 0 && get) {

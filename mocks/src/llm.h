@@ -27,6 +27,7 @@ struct llm {
 /* A chat completion request as read from its body. */
 struct chat {
     const char *model;
+    const char *other_model; /* another served model, for llm.model_swapped (or model) */
     bool stream, include_usage;
     long max_tokens; /* 0: none */
     long n;
@@ -57,12 +58,13 @@ bool llm_whole_param(struct mock_request *req, const cJSON *body, const char *na
 /* ---- llm_reply.c ---- */
 
 /* usage with prompt and completion tokens and their details. */
-cJSON *llm_usage_json(size_t prompt, size_t completion);
+cJSON *llm_usage_json(const struct mock_request *req, size_t prompt, size_t completion);
 /* tool_calls for a's tool: the whole call, or (streamed) a piece of its arguments. */
 cJSON *llm_tool_calls_json(const struct answer *a, const char *call_id, bool stream,
                            const char *arguments);
 /* The members every chat object starts with: id, object, created, model, system_fingerprint. */
-cJSON *llm_envelope(const char *object, const char *id, const struct chat *c);
+cJSON *llm_envelope(const struct mock_request *req, const char *object, const char *id,
+                    const struct chat *c);
 
 /* ---- llm_chat.c, llm_stream.c, llm_embeddings.c ---- */
 

@@ -135,7 +135,8 @@ static bool read_chat(struct mock_request *req, const cJSON *body, struct chat *
     return true;
 }
 
-static void decide(struct llm *l, const struct chat *c, struct answer *a)
+static void decide(const struct mock_request *req, struct llm *l, const struct chat *c,
+                   struct answer *a)
 {
     memset(a, 0, sizeof *a);
     const struct llm_rule *rule = llm_rules_match(&l->rules, c->prompt, c->model);
@@ -143,7 +144,8 @@ static void decide(struct llm *l, const struct chat *c, struct answer *a)
     if (rule && rule->tool_name) {
         a->tool_name = rule->tool_name;
         a->tool_arguments = rule->tool_arguments;
-        a->finish_reason = "tool_calls";
+        a->finish_reason =
+            mock_mutated(req, MOCK_MUT_LLM_TOOL_CALL_FINISH_STOP) ? "stop" : "tool_calls";
         a->completion_tokens =
             llm_count_tokens(rule->tool_name) + llm_count_tokens(rule->tool_arguments) + 3;
     } else {
@@ -152,10 +154,13 @@ static void decide(struct llm *l, const struct chat *c, struct answer *a)
         if (!a->content)
             a->content = strdup("");
         size_t tokens = llm_count_tokens(a->content);
-        if (c->max_tokens > 0 && tokens > (size_t)c->max_tokens) {
+        if (c->max_tokens > 0 && tokens > (size_t)c->max_tokens &&
+            !mock_mutated(req, MOCK_MUT_LLM_MAX_TOKENS_IGNORED)) {
             a->content[llm_prefix_bytes(a->content, (size_t)c->max_tokens)] = '\0';
-            tokens = (size_t)c->max_tokens;
-            a->finish_reason = "length";
+            if (!mock_mutated(req, MOCK_MUT_LLM_COMPLETION_TOKENS_PAST_MAX))
+                tokens = (size_t)c->max_tokens;
+            a->finish_reason =
+                mock_mutated(req, MOCK_MUT_LLM_LENGTH_CALLED_STOP) ? "stop" : "length";
         }
         a->completion_tokens = tokens;
     }
@@ -165,29 +170,36 @@ static void decide(struct llm *l, const struct chat *c, struct answer *a)
 static void reply_plain(struct mock_request *req, const struct chat *c, const struct answer *a,
                         const char *id)
 {
-    cJSON *o = llm_envelope("chat.completion", id, c);
+    cJSON *o = llm_envelope(req, "chat.completion", id, c);
     cJSON *choices = cJSON_AddArrayToObject(o, "choices");
     char call_id[48];
     snprintf(call_id, sizeof call_id, "call_%s", id + 9);
     for (long i = 0; i < c->n; i++) {
         cJSON *choice = cJSON_CreateObject();
-        cJSON_AddNumberToObject(choice, "index", (double)i);
+        cJSON_AddNumberToObject(
+            choice, "index", mock_mutated(req, MOCK_MUT_LLM_CHOICE_INDICES_ZERO) ? 0 : (double)i);
         cJSON *message = cJSON_AddObjectToObject(choice, "message");
-        cJSON_AddStringToObject(message, "role", "assistant");
+        cJSON_AddStringToObject(
+            message, "role", mock_mutated(req, MOCK_MUT_LLM_ROLE_WRONG) ? "system" : "assistant");
         if (a->content) {
             cJSON_AddStringToObject(message, "content", a->content);
         } else {
             cJSON_AddNullToObject(message, "content");
-            cJSON_AddItemToObject(message, "tool_calls",
-                                  llm_tool_calls_json(a, call_id, false, a->tool_arguments));
+            char *arguments = strdup(a->tool_arguments);
+            if (arguments && *arguments && mock_mutated(req, MOCK_MUT_LLM_TOOL_ARGUMENTS_CUT))
+                arguments[strlen(arguments) - 1] = '\0';
+            cJSON_AddItemToObject(
+                message, "tool_calls",
+                llm_tool_calls_json(a, call_id, false, arguments ? arguments : ""));
+            free(arguments);
         }
         cJSON_AddNullToObject(message, "refusal");
         cJSON_AddNullToObject(choice, "logprobs");
         cJSON_AddStringToObject(choice, "finish_reason", a->finish_reason);
         cJSON_AddItemToArray(choices, choice);
     }
-    cJSON_AddItemToObject(o, "usage",
-                          llm_usage_json(c->prompt_tokens, a->completion_tokens * (size_t)c->n));
+    cJSON_AddItemToObject(
+        o, "usage", llm_usage_json(req, c->prompt_tokens, a->completion_tokens * (size_t)c->n));
     mock_reply_json(req, 200, o);
 }
 
@@ -204,13 +216,21 @@ void llm_chat_completions(struct mock_service *svc, struct mock_request *req,
         cJSON_Delete(body);
         return;
     }
+    if (!llm_known_model(l, c.model) && mock_mutated(req, MOCK_MUT_LLM_UNKNOWN_MODEL_SERVED))
+        c.model = l->models[0];
+    c.other_model = c.model;
+    for (size_t i = 0; i < l->n_models && c.other_model == c.model; i++)
+        if (strcmp(l->models[i], c.model) != 0)
+            c.other_model = l->models[i];
+    if (mock_mutated(req, MOCK_MUT_LLM_N_IGNORED))
+        c.n = 1;
     if (!llm_known_model(l, c.model)) {
         mock_reply_openai_error(req, 404, "invalid_request_error", "model_not_found", "model",
                                 "The model `%s` does not exist or you do not have access to it.",
                                 c.model);
     } else {
         struct answer a;
-        decide(l, &c, &a);
+        decide(req, l, &c, &a);
         char id[48];
         snprintf(id, sizeof id, "chatcmpl-itest%llu", seq);
         l->prompt_tokens += c.prompt_tokens;

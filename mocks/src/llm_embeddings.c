@@ -3,6 +3,7 @@
 #include "llm.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,11 @@ void llm_embeddings(struct mock_service *svc, struct mock_request *req)
                                             strcmp(format->valuestring, "base64") != 0))) {
         llm_bad_request(req, "encoding_format",
                         "Invalid value for 'encoding_format': expected 'float' or 'base64'.");
-    } else if (!llm_whole_param(req, body, "dimensions", 1, 4096, &dims)) {
+    } else if (!mock_mutated(req, MOCK_MUT_LLM_EMBEDDINGS_DIMENSIONS_IGNORED) &&
+               !llm_whole_param(req, body, "dimensions", 1, 4096, &dims)) {
         /* answered */
-    } else if (!llm_known_model(l, model->valuestring)) {
+    } else if (!llm_known_model(l, model->valuestring) &&
+               !mock_mutated(req, MOCK_MUT_LLM_UNKNOWN_MODEL_SERVED)) {
         mock_reply_openai_error(req, 404, "invalid_request_error", "model_not_found", "model",
                                 "The model `%s` does not exist or you do not have access to it.",
                                 model->valuestring);
@@ -76,10 +79,21 @@ void llm_embeddings(struct mock_service *svc, struct mock_request *req)
                 cJSON_IsString(item) ? llm_count_tokens(text) : (size_t)cJSON_GetArraySize(item);
             llm_embedding(vec, (size_t)dims, text, strlen(text));
             free(text);
+            if (mock_mutated(req, MOCK_MUT_LLM_EMBEDDINGS_NOT_UNIT))
+                for (long d = 0; d < dims; d++)
+                    vec[d] *= 2;
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "object", "embedding");
-            cJSON_AddNumberToObject(e, "index", index);
+            cJSON_AddNumberToObject(
+                e, "index", mock_mutated(req, MOCK_MUT_LLM_EMBEDDINGS_INDEX_ZERO) ? 0 : index);
             if (base64) {
+                if (mock_mutated(req, MOCK_MUT_LLM_EMBEDDINGS_BIG_ENDIAN))
+                    for (long d = 0; d < dims; d++) {
+                        uint32_t bits;
+                        memcpy(&bits, &vec[d], sizeof bits);
+                        bits = __builtin_bswap32(bits);
+                        memcpy(&vec[d], &bits, sizeof bits);
+                    }
                 char *b64 = mock_base64(vec, (size_t)dims * sizeof *vec); /* little endian */
                 cJSON_AddStringToObject(e, "embedding", b64 ? b64 : "");
                 free(b64);
@@ -99,6 +113,17 @@ void llm_embeddings(struct mock_service *svc, struct mock_request *req)
         }
         free(vec);
         cJSON_Delete(one);
+        if (ok && mock_mutated(req, MOCK_MUT_LLM_EMBEDDINGS_REVERSED)) {
+            /* the vectors in reverse order, each index member still its position */
+            int n = cJSON_GetArraySize(data);
+            cJSON *reversed = cJSON_CreateArray();
+            for (int i = n - 1; i >= 0; i--) {
+                cJSON *e = cJSON_DetachItemFromArray(data, i);
+                cJSON_ReplaceItemInObjectCaseSensitive(e, "index", cJSON_CreateNumber(n - 1 - i));
+                cJSON_AddItemToArray(reversed, e);
+            }
+            cJSON_ReplaceItemInObjectCaseSensitive(root, "data", reversed);
+        }
         if (ok) {
             cJSON_AddStringToObject(root, "model", model->valuestring);
             cJSON *usage = cJSON_AddObjectToObject(root, "usage");

@@ -4,13 +4,18 @@
 #include "itest/clock.h"
 
 #include <stdio.h>
+#include <string.h>
 
-cJSON *llm_usage_json(size_t prompt, size_t completion)
+cJSON *llm_usage_json(const struct mock_request *req, size_t prompt, size_t completion)
 {
     cJSON *u = cJSON_CreateObject();
+    if (mock_mutated(req, MOCK_MUT_LLM_PROMPT_TOKENS_FIXED))
+        prompt = 12;
     cJSON_AddNumberToObject(u, "prompt_tokens", (double)prompt);
     cJSON_AddNumberToObject(u, "completion_tokens", (double)completion);
-    cJSON_AddNumberToObject(u, "total_tokens", (double)(prompt + completion));
+    cJSON_AddNumberToObject(
+        u, "total_tokens",
+        (double)(prompt + completion + mock_mutated(req, MOCK_MUT_LLM_USAGE_TOTAL_OFF)));
     cJSON *details = cJSON_AddObjectToObject(u, "prompt_tokens_details");
     cJSON_AddNumberToObject(details, "cached_tokens", 0);
     details = cJSON_AddObjectToObject(u, "completion_tokens_details");
@@ -37,13 +42,18 @@ cJSON *llm_tool_calls_json(const struct answer *a, const char *call_id, bool str
     return calls;
 }
 
-cJSON *llm_envelope(const char *object, const char *id, const struct chat *c)
+cJSON *llm_envelope(const struct mock_request *req, const char *object, const char *id,
+                    const struct chat *c)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", id);
-    cJSON_AddStringToObject(o, "object", object);
-    cJSON_AddNumberToObject(o, "created", (double)(itest_wall_ns() / 1000000000u));
-    cJSON_AddStringToObject(o, "model", c->model);
+    bool wrong =
+        mock_mutated(req, MOCK_MUT_LLM_OBJECT_WRONG) && strcmp(object, "chat.completion") == 0;
+    cJSON_AddStringToObject(o, "object", wrong ? "text_completion" : object);
+    uint64_t unit = mock_mutated(req, MOCK_MUT_LLM_CREATED_IN_MS) ? 1000000u : 1000000000u;
+    cJSON_AddNumberToObject(o, "created", (double)(itest_wall_ns() / unit));
+    cJSON_AddStringToObject(
+        o, "model", mock_mutated(req, MOCK_MUT_LLM_MODEL_SWAPPED) ? c->other_model : c->model);
     cJSON_AddStringToObject(o, "system_fingerprint", "fp_itest_mock");
     return o;
 }

@@ -3,6 +3,7 @@
  * main() reads the command line into struct mock_cli, then stops, or starts the services. */
 #include "admin.h"
 #include "instance.h"
+#include "mutations.h"
 #include "server.h"
 #include "timer.h"
 
@@ -42,6 +43,7 @@ struct mock_cli {
     bool want[ITEST_SERVICE_COUNT];
     bool skip_configured, detach, replace, stop;
     const char *state_file, *faults_file, *log_file, *reap_root;
+    bool mutate[MOCK_MUTATION_COUNT]; /* --mutate: planted in every service they apply to */
 };
 
 static void usage(FILE *out)
@@ -68,6 +70,9 @@ static void usage(FILE *out)
         "  --ttft-ms MS           LLM streaming: time to first token (0)\n"
         "  --chunk-delay-ms MS    LLM streaming: delay between chunks (0)\n"
         "  --faults FILE          faults active from the start (JSON array)\n"
+        "  --mutate NAME[,NAME]   break these contract clauses while answering normally\n"
+        "                         otherwise (repeatable; see --list-mutations)\n"
+        "  --list-mutations       print every mutation: name, service, what it does\n"
         "  --log FILE             one line per request and per fault obeyed\n"
         "  --data-dir DIR         where large artifacts spill ($TMPDIR or /tmp)\n"
         "  --journal-size N       requests kept per service in the journal (4096)\n"
@@ -102,6 +107,32 @@ static int whole(long *out, const char *option, const char *value, long min, lon
     return 0;
 }
 
+/* --mutate: a comma-separated list of names. Returns 0, or 2 after naming the unknown one. */
+static int parse_mutations(struct mock_cli *cli, const char *list)
+{
+    char *copy = strdup(list);
+    int rc = copy && *copy ? 0 : bad("--mutate", list, "a comma-separated list of mutations");
+    for (char *save = NULL, *name = copy ? strtok_r(copy, ",", &save) : NULL; name && rc == 0;
+         name = strtok_r(NULL, ",", &save)) {
+        int m = mock_mutation_parse(name);
+        if (m < 0)
+            rc = bad("--mutate", name, "a mutation itest-mock knows (itest-mock --list-mutations)");
+        else
+            cli->mutate[m] = true;
+    }
+    free(copy);
+    return rc;
+}
+
+static void list_mutations(void)
+{
+    for (int m = 0; m < MOCK_MUTATION_COUNT; m++) {
+        const struct mock_mutation_info *i = mock_mutation_info((enum mock_mutation)m);
+        printf("%s\t%s\t%s\n", i->name, i->service < 0 ? "all" : itest_service_name(i->service),
+               i->what);
+    }
+}
+
 /* Reads argv into *cli. Returns -1 to go on, else the exit status (0 for --help/--version). */
 static int parse_cli(struct mock_cli *cli, int argc, char **argv)
 {
@@ -125,6 +156,8 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         OPT_MAX_BYTES,
         OPT_RULES,
         OPT_FAULTS,
+        OPT_MUTATE,
+        OPT_LIST_MUTATIONS,
         OPT_LOG,
         OPT_DATA,
         OPT_JOURNAL,
@@ -155,6 +188,8 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         {"ttft-ms", required_argument, 0, OPT_TTFT},
         {"chunk-delay-ms", required_argument, 0, OPT_CHUNK},
         {"faults", required_argument, 0, OPT_FAULTS},
+        {"mutate", required_argument, 0, OPT_MUTATE},
+        {"list-mutations", no_argument, 0, OPT_LIST_MUTATIONS},
         {"log", required_argument, 0, OPT_LOG},
         {"data-dir", required_argument, 0, OPT_DATA},
         {"journal-size", required_argument, 0, OPT_JOURNAL},
@@ -231,6 +266,12 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         case OPT_FAULTS:
             cli->faults_file = optarg;
             break;
+        case OPT_MUTATE:
+            rc = parse_mutations(cli, optarg);
+            break;
+        case OPT_LIST_MUTATIONS:
+            list_mutations();
+            return 0;
         case OPT_LOG:
             cli->log_file = optarg;
             break;
@@ -427,6 +468,14 @@ static int serve(struct mock_cli *cli, int ready_fd, const sigset_t *stop_signal
     }
     if (rc == 0 && cli->faults_file && mock_admin_load_faults(services, n, cli->faults_file) != 0)
         rc = 1;
+    for (int m = 0; rc == 0 && m < MOCK_MUTATION_COUNT; m++)
+        for (size_t i = 0; cli->mutate[m] && i < n; i++)
+            if (mock_mutation_applies((enum mock_mutation)m, services[i].kind)) {
+                mock_mutation_set_add(services[i].mutations, (enum mock_mutation)m, NULL);
+                mock_log(o, "%s mutation %s planted: %s", services[i].name,
+                         mock_mutation_info((enum mock_mutation)m)->name,
+                         mock_mutation_info((enum mock_mutation)m)->what);
+            }
     if (rc == 0 && cli->state_file &&
         mock_instance_write(cli->state_file, services, n, o->data_dir) != 0)
         rc = 1;

@@ -1,6 +1,7 @@
 /* Faults obeyed; see obey.h. */
 #include "obey.h"
 
+#include "mutations.h"
 #include "reply.h"
 #include "util.h"
 
@@ -21,10 +22,12 @@ void mock_obey_rate_limit(struct mock_request *req, const struct mock_fault *f)
         mock_reply_error(req, 429, "rate_limited", "rate limit reached; retry after %.0f ms",
                          f->retry_after_ms);
     long secs = (long)((f->retry_after_ms + 999) / 1000);
-    snprintf(value, sizeof value, "%ld", secs);
-    mock_add_header(req, "Retry-After", value);
-    snprintf(value, sizeof value, "%.0f", f->retry_after_ms);
-    mock_add_header(req, "retry-after-ms", value);
+    if (!mock_mutated(req, MOCK_MUT_LLM_RETRY_AFTER_DROPPED)) {
+        snprintf(value, sizeof value, "%ld", secs);
+        mock_add_header(req, "Retry-After", value);
+        snprintf(value, sizeof value, "%.0f", f->retry_after_ms);
+        mock_add_header(req, "retry-after-ms", value);
+    }
     snprintf(value, sizeof value, "%ld", f->rate_limit_limit);
     mock_add_header(req, "x-ratelimit-limit-requests", value);
     snprintf(value, sizeof value, "%ld", f->rate_limit_remaining);

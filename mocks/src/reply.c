@@ -1,5 +1,6 @@
 /* Reading a request and answering it; see reply.h. */
 #include "reply.h"
+#include "mutations.h"
 
 #include "itest/json_parse.h"
 
@@ -53,7 +54,9 @@ void mock_reply_json(struct mock_request *req, int status, cJSON *json)
     req->status = status;
     req->out = text;
     req->out_len = text ? strlen(text) : 0;
-    mock_add_header(req, "Content-Type", "application/json");
+    mock_add_header(req, "Content-Type",
+                    mock_mutated(req, MOCK_MUT_ALL_JSON_AS_TEXT) ? "text/plain"
+                                                                 : "application/json");
     req->answered = true;
 }
 
@@ -86,7 +89,9 @@ static void vreply_openai(struct mock_request *req, int status, const char *type
     char message[1024];
     vsnprintf(message, sizeof message, fmt, ap);
     cJSON *root = cJSON_CreateObject();
-    cJSON *err = cJSON_AddObjectToObject(root, "error");
+    cJSON *err = mock_mutated(req, MOCK_MUT_LLM_ERROR_BODY_FLAT)
+                     ? root
+                     : cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(err, "message", message);
     cJSON_AddStringToObject(err, "type", type ? type : openai_type(status));
     if (param)
@@ -119,7 +124,9 @@ void mock_reply_error(struct mock_request *req, int status, const char *code, co
         char message[1024];
         vsnprintf(message, sizeof message, fmt, ap);
         cJSON *root = cJSON_CreateObject();
-        cJSON *err = cJSON_AddObjectToObject(root, "error");
+        cJSON *err = mock_mutated(req, MOCK_MUT_ALL_ERROR_BODY_FLAT)
+                         ? root
+                         : cJSON_AddObjectToObject(root, "error");
         cJSON_AddStringToObject(err, "code", code);
         cJSON_AddStringToObject(err, "message", message);
         mock_reply_json(req, status, root);

@@ -17,7 +17,7 @@ struct slot {
     char id[40];
     char repo[257];
     char path[384];
-    uint64_t expires_mono, expires_wall;
+    uint64_t allocated_wall, expires_mono, expires_wall;
 };
 
 struct pool {
@@ -25,6 +25,7 @@ struct pool {
     struct slot *slots;
     size_t capacity;
     uint64_t next_seq;
+    uint64_t newest_seq; /* the latest slot's, for pool.new_slot_unlisted */
     unsigned long long allocations, releases, expirations, exhausted;
 };
 
@@ -80,13 +81,17 @@ static size_t sweep(struct pool *p)
     return in_use;
 }
 
-static cJSON *slot_json(const struct slot *s)
+static cJSON *slot_json(const struct mock_request *req, const struct slot *s)
 {
     cJSON *o = cJSON_CreateObject();
-    char at[40];
-    itest_format_rfc3339(at, sizeof at, s->expires_wall);
+    char at[40], repo[262];
+    itest_format_rfc3339(at, sizeof at,
+                         mock_mutated(req, MOCK_MUT_POOL_EXPIRES_AT_WRONG) ? s->allocated_wall
+                                                                           : s->expires_wall);
+    snprintf(repo, sizeof repo, "%s%s", s->repo,
+             mock_mutated(req, MOCK_MUT_POOL_REPO_NOT_ECHOED) ? ".git" : "");
     cJSON_AddStringToObject(o, "slot_id", s->id);
-    cJSON_AddStringToObject(o, "repo", s->repo);
+    cJSON_AddStringToObject(o, "repo", repo);
     cJSON_AddStringToObject(o, "path", s->path);
     cJSON_AddStringToObject(o, "expires_at", at);
     return o;
@@ -115,11 +120,15 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
     } else if (!cJSON_IsString(repo) || !repo->valuestring[0] || strlen(repo->valuestring) > 256 ||
                !printable(repo->valuestring)) {
         mock_reply_error(req, 400, "invalid_field", "repo: expected 1..256 printable characters");
-    } else if (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble != floor(ttl->valuedouble) ||
-                       ttl->valuedouble < 1 || ttl->valuedouble > 86400)) {
+    } else if (ttl && !mock_mutated(req, MOCK_MUT_POOL_TTL_UNCHECKED) &&
+               (!cJSON_IsNumber(ttl) || ttl->valuedouble != floor(ttl->valuedouble) ||
+                ttl->valuedouble < 1 || ttl->valuedouble > 86400)) {
         mock_reply_error(req, 400, "invalid_field", "ttl_s: expected an integer 1..86400");
     } else {
-        double ttl_s = ttl ? ttl->valuedouble : 600;
+        double ttl_s = cJSON_IsNumber(ttl) && ttl->valuedouble > 0 ? ttl->valuedouble : 600;
+        if (mock_mutated(req, MOCK_MUT_POOL_TTL_IGNORED))
+            ttl_s = 86400;
+        double lease_s = mock_mutated(req, MOCK_MUT_POOL_EXPIRES_EARLY) ? ttl_s / 2 : ttl_s;
         pthread_mutex_lock(&p->lock);
         sweep(p);
         struct slot *s = NULL;
@@ -134,6 +143,11 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
             if (p->slots[i].expires_mono < soonest)
                 soonest = p->slots[i].expires_mono;
         }
+        static struct slot overbooked; /* handed out past capacity, never tracked */
+        if (!s && mock_mutated(req, MOCK_MUT_POOL_OVERBOOKS)) {
+            s = &overbooked;
+            index = p->capacity;
+        }
         if (!s) {
             p->exhausted++;
             pthread_mutex_unlock(&p->lock);
@@ -143,22 +157,29 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
             mock_reply_error(req, 503, "pool_exhausted",
                              "all %zu slots are in use; the first frees in %.1f s", p->capacity,
                              wait_s);
-            mock_add_header(req, "Retry-After", value);
+            if (!mock_mutated(req, MOCK_MUT_POOL_NO_RETRY_AFTER))
+                mock_add_header(req, "Retry-After", value);
         } else {
-            s->used = true;
+            s->used = s != &overbooked;
+            p->newest_seq = p->next_seq;
             mock_id_format(s->id, sizeof s->id, p->next_seq++);
             snprintf(s->repo, sizeof s->repo, "%s", repo->valuestring);
+            if (mock_mutated(req, MOCK_MUT_POOL_SLOT_IDS_SHARED))
+                snprintf(s->id, sizeof s->id, "%016llx",
+                         (unsigned long long)mock_hash(s->repo, strlen(s->repo), 0));
             const char *base = strrchr(s->repo, '/');
             base = base && base[1] ? base + 1 : s->repo;
-            snprintf(s->path, sizeof s->path, "/srv/repo-pool/slot-%zu/%s", index, base);
+            snprintf(s->path, sizeof s->path, "/srv/repo-pool/slot-%zu/%s",
+                     mock_mutated(req, MOCK_MUT_POOL_PATHS_SHARED) ? 0 : index, base);
             for (char *c = s->path + strlen("/srv/repo-pool/"); *c; c++)
                 if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/",
                             *c))
                     *c = '_';
-            s->expires_mono = itest_now_ns() + (uint64_t)(ttl_s * 1e9);
-            s->expires_wall = itest_wall_ns() + (uint64_t)(ttl_s * 1e9);
+            s->allocated_wall = itest_wall_ns();
+            s->expires_mono = itest_now_ns() + (uint64_t)(lease_s * 1e9);
+            s->expires_wall = s->allocated_wall + (uint64_t)(ttl_s * 1e9);
             p->allocations++;
-            cJSON *out = slot_json(s);
+            cJSON *out = slot_json(req, s);
             pthread_mutex_unlock(&p->lock);
             mock_reply_json(req, 201, out);
         }
@@ -173,12 +194,18 @@ static void list(struct mock_service *svc, struct mock_request *req)
     cJSON *items = cJSON_AddArrayToObject(root, "items");
     pthread_mutex_lock(&p->lock);
     size_t in_use = sweep(p);
+    char newest[40];
+    mock_id_format(newest, sizeof newest, p->newest_seq);
+    bool unlisted = mock_mutated(req, MOCK_MUT_POOL_NEW_SLOT_UNLISTED);
     for (size_t i = 0; i < p->capacity; i++)
-        if (p->slots[i].used)
-            cJSON_AddItemToArray(items, slot_json(&p->slots[i]));
+        if (p->slots[i].used && !(unlisted && strcmp(p->slots[i].id, newest) == 0))
+            cJSON_AddItemToArray(items, slot_json(req, &p->slots[i]));
     pthread_mutex_unlock(&p->lock);
-    cJSON_AddNumberToObject(root, "capacity", (double)p->capacity);
-    cJSON_AddNumberToObject(root, "in_use", (double)in_use);
+    cJSON_AddNumberToObject(root, "capacity",
+                            (double)p->capacity +
+                                mock_mutated(req, MOCK_MUT_POOL_CAPACITY_OVERSTATED));
+    cJSON_AddNumberToObject(root, "in_use",
+                            (double)in_use + mock_mutated(req, MOCK_MUT_POOL_IN_USE_OFF_BY_ONE));
     mock_reply_json(req, 200, root);
 }
 
@@ -197,12 +224,22 @@ static void one(struct mock_service *svc, struct mock_request *req, const char *
     struct pool *p = svc->state;
     pthread_mutex_lock(&p->lock);
     struct slot *s = find(p, id);
-    cJSON *out = s && !release ? slot_json(s) : NULL;
+    cJSON *out = s && !release ? slot_json(req, s) : NULL;
     if (s && release) {
-        s->used = false;
+        s->used = mock_mutated(req, MOCK_MUT_POOL_RELEASE_KEEPS_SLOT);
         p->releases++;
     }
+    bool given_out = false, lenient = mock_mutated(req, MOCK_MUT_POOL_DOUBLE_RELEASE_204);
+    for (uint64_t seq = 0; lenient && !s && release && seq < p->next_seq && seq < 100000; seq++) {
+        char known[40];
+        mock_id_format(known, sizeof known, seq);
+        given_out = strcmp(known, id) == 0;
+        if (given_out)
+            break;
+    }
     pthread_mutex_unlock(&p->lock);
+    if (!s && given_out)
+        return mock_reply(req, 204, NULL, "", 0);
     if (!s)
         return mock_reply_error(req, 404, "not_found",
                                 "no slot %s (never allocated, released or expired)", id);

@@ -12,6 +12,7 @@
 
 struct mock_service;
 struct mock_fault;
+struct mock_mutation_set;
 
 struct mock_header {
     char *name, *value;
@@ -19,6 +20,7 @@ struct mock_header {
 
 struct mock_request {
     struct mock_service *svc;
+    struct mock_mutation_set *mutations; /* the service's: mock_mutated() asks it */
     bool openai_errors; /* the LLM answers errors in OpenAI's shape, the platform in its own */
     struct MHD_Connection *conn;   /* NULL for a request decided without a socket (fuzzing) */
     const char *const *headers_in; /* without conn: "Name: value" strings, NULL-terminated */

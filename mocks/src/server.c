@@ -39,10 +39,10 @@ void mock_log(const struct mock_options *opts, const char *fmt, ...)
 
 /* ---- request life cycle ---- */
 
-static size_t health_text(const struct mock_service *svc, char *buf, size_t len)
+static size_t health_text(const char *name, char *buf, size_t len)
 {
-    int n = snprintf(buf, len, "{\"status\":\"ok\",\"service\":\"%s\",\"version\":\"%s\"}",
-                     svc->name, ITEST_VERSION);
+    int n = snprintf(buf, len, "{\"status\":\"ok\",\"service\":\"%s\",\"version\":\"%s\"}", name,
+                     ITEST_VERSION);
     return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
@@ -50,11 +50,14 @@ static void route(struct mock_service *svc, struct mock_request *req)
 {
     bool get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
     if (strcmp(req->path, "/health") == 0 && get) {
-        if (!req->fault || !req->fault->dribble_chunks)
+        bool other = mock_mutated(req, MOCK_MUT_ALL_HEALTH_NAMES_ANOTHER_SERVICE);
+        if (!other && (!req->fault || !req->fault->dribble_chunks))
             return; /* answered from svc->health in finish() */
         /* a body of its own, which the dribble can pace */
         char health[160];
-        mock_reply(req, 200, "application/json", health, health_text(svc, health, sizeof health));
+        const char *name =
+            other ? itest_service_name((svc->kind + 1) % ITEST_SERVICE_COUNT) : svc->name;
+        mock_reply(req, 200, "application/json", health, health_text(name, health, sizeof health));
         return;
     }
     if (strcmp(req->path, "/metrics") == 0 && get) {
@@ -83,7 +86,8 @@ static void record(struct mock_service *svc, struct mock_request *req, int statu
         return;
     req->journaled = true;
     double seconds = (double)(itest_now_ns() - req->start_ns) / 1e9;
-    mock_metrics_record(svc->metrics, req->method, status, seconds);
+    if (!mock_mutated(req, MOCK_MUT_ALL_REQUESTS_NOT_COUNTED))
+        mock_metrics_record(svc->metrics, req->method, status, seconds);
     struct mock_journal_entry e;
     e.wall_ns = itest_wall_ns();
     snprintf(e.method, sizeof e.method, "%s", req->method);
@@ -167,6 +171,7 @@ struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Conne
     if (!req)
         return NULL;
     req->svc = svc;
+    req->mutations = svc->mutations;
     req->openai_errors = svc->kind == ITEST_LLM;
     req->conn = conn;
     req->headers_in = headers;
@@ -347,17 +352,18 @@ int mock_service_init(struct mock_service *svc, enum itest_service kind,
     svc->admin = admin;
     svc->opts = opts;
     svc->faults = mock_fault_set_new();
+    svc->mutations = mock_mutation_set_new();
     svc->journal = mock_journal_new((size_t)opts->journal_size);
     svc->metrics = mock_metrics_new();
-    if (!svc->faults || !svc->journal || !svc->metrics) {
+    if (!svc->faults || !svc->mutations || !svc->journal || !svc->metrics) {
         fprintf(stderr, "itest-mock: %s: out of memory\n", svc->name);
         return -1;
     }
     if (svc->routes->init && svc->routes->init(svc) != 0)
         return -1;
     char health[160];
-    svc->health = MHD_create_response_from_buffer(health_text(svc, health, sizeof health), health,
-                                                  MHD_RESPMEM_MUST_COPY);
+    svc->health = MHD_create_response_from_buffer(health_text(svc->name, health, sizeof health),
+                                                  health, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(svc->health, "Content-Type", "application/json");
     return 0;
 }
@@ -419,9 +425,11 @@ void mock_service_stop(struct mock_service *svc)
         MHD_destroy_response(svc->health);
     svc->health = NULL;
     mock_fault_set_free(svc->faults);
+    mock_mutation_set_free(svc->mutations);
     mock_journal_free(svc->journal);
     mock_metrics_free(svc->metrics);
     svc->faults = NULL;
+    svc->mutations = NULL;
     svc->journal = NULL;
     svc->metrics = NULL;
 }

@@ -16,6 +16,7 @@
 #include "faults.h"
 #include "journal.h"
 #include "metrics.h"
+#include "mutations.h"
 #include "reply.h"
 #include "request.h"
 
@@ -62,6 +63,7 @@ struct mock_service {
     unsigned port;
     char url[96];
     struct mock_fault_set *faults;
+    struct mock_mutation_set *mutations;
     struct mock_journal *journal;
     struct mock_metrics *metrics;
     struct MHD_Response *health; /* built once, queued for every GET /health */

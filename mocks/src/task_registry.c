@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum status { PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED, N_STATUS };
 static const char *const status_names[N_STATUS] = {"pending", "running", "succeeded", "failed",
@@ -28,6 +29,7 @@ struct record {
     char sha256[65];
     long long size;
     uint64_t at;
+    bool hidden; /* mutation registry.artifact_not_listed */
 };
 
 struct task {
@@ -102,48 +104,81 @@ static void destroy(struct mock_service *svc)
     svc->state = NULL;
 }
 
-static void add_time(cJSON *o, const char *name, uint64_t wall_ns)
+static void add_time(const struct mock_request *req, cJSON *o, const char *name, uint64_t wall_ns)
 {
     char at[40];
-    itest_format_rfc3339(at, sizeof at, wall_ns);
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_TIMES_NOT_RFC3339)) {
+        time_t secs = (time_t)(wall_ns / 1000000000u);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S", &tm);
+    } else {
+        itest_format_rfc3339(at, sizeof at, wall_ns);
+    }
     cJSON_AddStringToObject(o, name, at);
 }
 
-static cJSON *record_json(const struct task *t, const struct record *a)
+static cJSON *record_json(const struct mock_request *req, const struct task *t,
+                          const struct record *a)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "task_id", t->id);
     cJSON_AddStringToObject(o, "key", a->key);
-    cJSON_AddStringToObject(o, "sha256", a->sha256);
-    cJSON_AddNumberToObject(o, "size", (double)a->size);
-    add_time(o, "created_at", a->at);
+    char sha[65];
+    memcpy(sha, a->sha256, sizeof sha);
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_ARTIFACT_SHA_CHANGED))
+        sha[0] = sha[0] == '0' ? '1' : '0';
+    cJSON_AddStringToObject(o, "sha256", sha);
+    cJSON_AddNumberToObject(
+        o, "size", (double)a->size + mock_mutated(req, MOCK_MUT_REGISTRY_ARTIFACT_SIZE_CHANGED));
+    add_time(req, o, "created_at", a->at);
     return o;
 }
 
-static cJSON *task_json(const struct task *t)
+static cJSON *task_json(const struct mock_request *req, const struct task *t)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", t->id);
-    cJSON_AddStringToObject(o, "title", t->title);
-    cJSON_AddStringToObject(o, "spec", t->spec);
-    cJSON_AddNumberToObject(o, "priority", t->priority);
+    size_t title_len = strlen(t->title);
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_TITLE_TRUNCATED) && title_len > 20)
+        title_len = 20;
+    char *title = strndup(t->title, title_len);
+    cJSON_AddStringToObject(o, "title", title ? title : "");
+    free(title);
+    cJSON_AddStringToObject(o, "spec",
+                            mock_mutated(req, MOCK_MUT_REGISTRY_SPEC_DROPPED) ? "" : t->spec);
+    cJSON_AddNumberToObject(
+        o, "priority", mock_mutated(req, MOCK_MUT_REGISTRY_PRIORITY_IGNORED) ? 0 : t->priority);
     cJSON_AddStringToObject(o, "status", status_names[t->status]);
-    add_time(o, "created_at", t->created);
-    add_time(o, "updated_at", t->updated);
+    add_time(req, o, "created_at", t->created);
+    uint64_t updated = t->updated;
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_UPDATED_BEFORE_CREATED))
+        updated = t->created - 3600ull * 1000000000u;
+    add_time(req, o, "updated_at", updated);
     cJSON *arts = cJSON_AddArrayToObject(o, "artifacts");
     for (size_t i = 0; i < t->n_records; i++)
-        cJSON_AddItemToArray(arts, record_json(t, &t->records[i]));
+        if (!t->records[i].hidden)
+            cJSON_AddItemToArray(arts, record_json(req, t, &t->records[i]));
     return o;
 }
 
-static cJSON *event_json(const struct task *t, const struct event *e)
+static cJSON *event_json(const struct mock_request *req, const struct task *t,
+                         const struct event *e)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", e->id);
-    cJSON_AddStringToObject(o, "task_id", t->id);
+    cJSON_AddStringToObject(
+        o, "id", mock_mutated(req, MOCK_MUT_REGISTRY_EVENT_IDS_REPEAT) ? t->events[0].id : e->id);
+    char task_id[40];
+    snprintf(task_id, sizeof task_id, "%s", t->id);
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_EVENT_TASK_ID_WRONG))
+        task_id[strlen(task_id) - 1] = task_id[strlen(task_id) - 1] == '0' ? '1' : '0';
+    cJSON_AddStringToObject(o, "task_id", task_id);
     cJSON_AddStringToObject(o, "type", e->type);
-    cJSON_AddStringToObject(o, "message", e->message);
-    add_time(o, "at", e->at);
+    bool cut = mock_mutated(req, MOCK_MUT_REGISTRY_EVENT_MESSAGE_CUT);
+    char *message = strndup(e->message, cut ? 4 : strlen(e->message));
+    cJSON_AddStringToObject(o, "message", message ? message : "");
+    free(message);
+    add_time(req, o, "at", e->at);
     return o;
 }
 
@@ -254,7 +289,10 @@ static void create_task(struct mock_service *svc, struct mock_request *req)
     long long priority = 0;
     if (string_field(req, body, "title", true, true, 200, &title) < 0 ||
         string_field(req, body, "spec", true, false, 65536, &spec) < 0 ||
-        whole_field(req, body, "priority", false, 0, 9, &priority) < 0) {
+        whole_field(req, body, "priority", false,
+                    mock_mutated(req, MOCK_MUT_REGISTRY_PRIORITY_UNCHECKED) ? -1000 : 0,
+                    mock_mutated(req, MOCK_MUT_REGISTRY_PRIORITY_UNCHECKED) ? 1000 : 9,
+                    &priority) < 0) {
         cJSON_Delete(body);
         return;
     }
@@ -263,7 +301,7 @@ static void create_task(struct mock_service *svc, struct mock_request *req)
     t->spec = strdup(spec);
     cJSON_Delete(body);
     t->priority = (int)priority;
-    t->status = PENDING;
+    t->status = mock_mutated(req, MOCK_MUT_REGISTRY_CREATED_RUNNING) ? RUNNING : PENDING;
     t->created = t->updated = itest_wall_ns();
     pthread_mutex_lock(&r->lock);
     if (!room(svc, req, r)) {
@@ -277,14 +315,24 @@ static void create_task(struct mock_service *svc, struct mock_request *req)
         return;
     }
     mock_id_format(t->id, sizeof t->id, r->base + r->n);
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_IDS_REPEAT) && r->n % 2 == 1)
+        memcpy(t->id, r->tasks[r->n - 1]->id, sizeof t->id);
     r->tasks[r->n++] = t;
     r->records++;
-    cJSON *out = task_json(t);
+    cJSON *out = task_json(req, t);
     pthread_mutex_unlock(&r->lock);
     char location[64];
     snprintf(location, sizeof location, "/tasks/%s", t->id);
-    mock_reply_json(req, 201, out);
+    mock_reply_json(req, mock_mutated(req, MOCK_MUT_REGISTRY_CREATE_200) ? 200 : 201, out);
     mock_add_header(req, "Location", location);
+}
+
+/* The answer for an id that names no task. */
+static void no_task(struct mock_request *req, const char *id)
+{
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_UNKNOWN_TASK_400))
+        return mock_reply_error(req, 400, "invalid_id", "%s is not a task id", id);
+    mock_reply_error(req, 404, "not_found", "no task %s", id);
 }
 
 /* Call with the lock held. */
@@ -304,8 +352,16 @@ static int parse_status(const char *name)
     return -1;
 }
 
-static bool legal(enum status from, enum status to)
+static bool legal(const struct mock_request *req, enum status from, enum status to)
 {
+    bool terminal = from == SUCCEEDED || from == FAILED || from == CANCELLED;
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_TERMINAL_REOPENS) && terminal && to == RUNNING)
+        return true;
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_PENDING_SKIPS_RUNNING) && from == PENDING &&
+        (to == SUCCEEDED || to == FAILED))
+        return true;
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_CANCEL_REFUSED) && from == RUNNING && to == CANCELLED)
+        return false;
     return (from == PENDING && (to == RUNNING || to == CANCELLED)) ||
            (from == RUNNING && (to == SUCCEEDED || to == FAILED || to == CANCELLED));
 }
@@ -355,22 +411,35 @@ static void list_tasks(struct mock_service *svc, struct mock_request *req)
         return mock_reply_error(req, 400, "invalid_cursor",
                                 "cursor=%s is not a cursor this service gave out", cursor);
     }
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_LIMIT_IGNORED))
+        limit = 20;
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_FILTER_IGNORED) ||
+        (cursor && mock_mutated(req, MOCK_MUT_REGISTRY_FILTER_FIRST_PAGE_ONLY)))
+        status = -1;
     cJSON *root = cJSON_CreateObject();
     cJSON *items = cJSON_AddArrayToObject(root, "items");
     long long taken = 0;
-    size_t i = from;
+    size_t i = from, last = from;
     for (; i < r->n; i++) {
         const struct task *t = r->tasks[i];
         if (status >= 0 && t->status != (enum status)status)
             continue;
         if (taken == limit)
             break; /* another match remains: it starts the next page */
-        cJSON_AddItemToArray(items, task_json(t));
+        cJSON_AddItemToArray(items, task_json(req, t));
+        last = i;
         taken++;
     }
-    if (i < r->n) {
+    size_t next_index = i;
+    if (i < r->n && taken > 0 && mock_mutated(req, MOCK_MUT_REGISTRY_PAGES_OVERLAP))
+        next_index = last;
+    if (i < r->n && mock_mutated(req, MOCK_MUT_REGISTRY_PAGES_SKIP))
+        next_index = i + 1;
+    if (i >= r->n && mock_mutated(req, MOCK_MUT_REGISTRY_LAST_PAGE_LOOPS))
+        next_index = 0;
+    if (i < r->n || next_index < r->n) {
         char next[48];
-        cursor_format(next, sizeof next, r, i);
+        cursor_format(next, sizeof next, r, next_index);
         cJSON_AddStringToObject(root, "next_cursor", next);
     } else {
         cJSON_AddNullToObject(root, "next_cursor");
@@ -404,17 +473,28 @@ static void patch_status(struct mock_service *svc, struct mock_request *req, con
     struct task *t = find_task(r, id);
     if (!t) {
         pthread_mutex_unlock(&r->lock);
-        return mock_reply_error(req, 404, "not_found", "no task %s", id);
+        return no_task(req, id);
     }
-    if (!legal(t->status, (enum status)to)) {
+    if (!legal(req, t->status, (enum status)to)) {
         enum status from = t->status;
+        if (mock_mutated(req, MOCK_MUT_REGISTRY_CONFLICT_CHANGES_TASK))
+            t->status = (enum status)to;
         pthread_mutex_unlock(&r->lock);
         return mock_reply_error(req, 409, "illegal_transition", "task %s cannot go from %s to %s",
                                 id, status_names[from], status_names[to]);
     }
+    enum status was = t->status;
+    cJSON *before =
+        mock_mutated(req, MOCK_MUT_REGISTRY_PATCH_REPLY_STALE) ? task_json(req, t) : NULL;
     t->status = (enum status)to;
-    t->updated = itest_wall_ns();
-    cJSON *out = task_json(t);
+    uint64_t now = itest_wall_ns();
+    if (!mock_mutated(req, MOCK_MUT_REGISTRY_UPDATED_AT_FROZEN))
+        t->updated = now;
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_CREATED_AT_MOVES))
+        t->created = now;
+    cJSON *out = before ? before : task_json(req, t);
+    if (mock_mutated(req, MOCK_MUT_REGISTRY_PATCH_NOT_KEPT))
+        t->status = was;
     pthread_mutex_unlock(&r->lock);
     mock_reply_json(req, 200, out);
 }
@@ -425,7 +505,7 @@ static struct task *task_for_record(struct mock_service *svc, struct mock_reques
 {
     struct task *t = find_task(r, id);
     if (!t)
-        mock_reply_error(req, 404, "not_found", "no task %s", id);
+        no_task(req, id);
     return t && room(svc, req, r) ? t : NULL;
 }
 
@@ -452,7 +532,7 @@ static void add_event(struct mock_service *svc, struct mock_request *req, const 
         e->message = strdup(message);
         e->at = itest_wall_ns();
         r->records++;
-        out = event_json(t, e);
+        out = event_json(req, t, e);
     }
     pthread_mutex_unlock(&r->lock);
     cJSON_Delete(body);
@@ -467,12 +547,14 @@ static void list_events(struct mock_service *svc, struct mock_request *req, cons
     struct task *t = find_task(r, id);
     if (!t) {
         pthread_mutex_unlock(&r->lock);
-        return mock_reply_error(req, 404, "not_found", "no task %s", id);
+        return no_task(req, id);
     }
     cJSON *root = cJSON_CreateObject();
     cJSON *items = cJSON_AddArrayToObject(root, "items");
-    for (size_t i = 0; i < t->n_events; i++)
-        cJSON_AddItemToArray(items, event_json(t, &t->events[i]));
+    bool reversed = mock_mutated(req, MOCK_MUT_REGISTRY_EVENTS_NEWEST_FIRST);
+    for (size_t i = mock_mutated(req, MOCK_MUT_REGISTRY_EVENTS_DROP_FIRST); i < t->n_events; i++)
+        cJSON_AddItemToArray(items,
+                             event_json(req, t, &t->events[reversed ? t->n_events - 1 - i : i]));
     pthread_mutex_unlock(&r->lock);
     mock_reply_json(req, 200, root);
 }
@@ -516,9 +598,12 @@ static void add_record(struct mock_service *svc, struct mock_request *req, const
         memcpy(a->sha256, sha, 65);
         a->size = size;
         a->at = itest_wall_ns();
-        t->updated = a->at;
+        a->hidden = mock_mutated(req, MOCK_MUT_REGISTRY_ARTIFACT_NOT_LISTED);
+        if (!mock_mutated(req, MOCK_MUT_REGISTRY_UPDATED_AT_FROZEN) &&
+            !mock_mutated(req, MOCK_MUT_REGISTRY_UPDATED_AT_IGNORES_ARTIFACTS))
+            t->updated = a->at;
         r->records++;
-        out = record_json(t, a);
+        out = record_json(req, t, a);
     }
     pthread_mutex_unlock(&r->lock);
     cJSON_Delete(body);
@@ -531,10 +616,12 @@ static void get_task(struct mock_service *svc, struct mock_request *req, const c
     struct registry *r = svc->state;
     pthread_mutex_lock(&r->lock);
     struct task *t = find_task(r, id);
-    cJSON *out = t ? task_json(t) : NULL;
+    if (t && mock_mutated(req, MOCK_MUT_REGISTRY_GET_NEWEST))
+        t = r->tasks[r->n - 1];
+    cJSON *out = t ? task_json(req, t) : NULL;
     pthread_mutex_unlock(&r->lock);
     if (!out)
-        return mock_reply_error(req, 404, "not_found", "no task %s", id);
+        return no_task(req, id);
     mock_reply_json(req, 200, out);
 }
 
