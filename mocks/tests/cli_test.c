@@ -18,6 +18,11 @@ static void help_version_and_bad_flags(void **state)
     assert_int_equal(shell_run(&out, 10, "'%s' --help", MOCK_EXE), 0);
     assert_contains(out, "--state-file");
     assert_contains(out, "--faults FILE");
+    assert_contains(out, "--mutate NAME");
+    free(out);
+    assert_int_equal(shell_run(&out, 10, "'%s' --list-mutations", MOCK_EXE), 0);
+    assert_contains(out, "registry.updated_at_frozen\ttask-registry\tupdated_at never changes");
+    assert_contains(out, "all.error_body_flat\tall\t");
     free(out);
     assert_int_equal(shell_run(&out, 10, "'%s' --version", MOCK_EXE), 0);
     assert_contains(out, "itest-mock ");
@@ -37,6 +42,9 @@ static void help_version_and_bad_flags(void **state)
         {"extra", "unexpected argument extra"},
         {"--stop", "--stop needs --state-file"},
         {"--api-key ''", "--api-key='' is not a non-empty key"},
+        {"--mutate registry.spec_dropped,nope",
+         "--mutate='nope' is not a mutation itest-mock knows"},
+        {"--mutate ''", "--mutate='' is not a comma-separated list of mutations"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = shell_run(&out, 10, "'%s' %s", MOCK_EXE, cases[i].args);

@@ -51,6 +51,28 @@ static void scoped_fault_is_retried_and_journaled(void **state)
     assert_int_equal(itest_mock_request_count(ITEST_TASK_REGISTRY, NULL, NULL), 0);
 }
 
+/* A mutation planted for this case only: its own task comes back broken, and the reset gives
+ * the mock back its contract. */
+static void scoped_mutation_breaks_this_case_only(void **state)
+{
+    itest_require_mock(ITEST_TASK_REGISTRY);
+    char url[512];
+    snprintf(url, sizeof url, "%s/tasks", itest_require_service(ITEST_TASK_REGISTRY));
+    static const char body[] = "{\"title\": \"mutated\", \"spec\": \"keep me\"}";
+    for (int round = 0; round < 2; round++) {
+        if (round == 0)
+            itest_mock_mutate(ITEST_TASK_REGISTRY, "registry.spec_dropped");
+        struct itest_http_response r;
+        itest_http_json(&r, "POST", url, body);
+        itest_assert_http_status(&r, "POST", url, 201);
+        cJSON *task = itest_json_parse_or_fail(r.body, r.body_len, "the task");
+        itest_assert_json_string(task, "spec", round == 0 ? "" : "keep me");
+        cJSON_Delete(task);
+        itest_http_response_free(&r);
+        assert_int_equal(itest_mock_reset_scope(ITEST_TASK_REGISTRY), 0);
+    }
+}
+
 /* Run as a child by the case below, with TASK_REGISTRY_URL set; through CTest it checks the
  * mock side. */
 static void fault_case_probe(void **state)
@@ -88,6 +110,7 @@ static void real_targets_skip_fault_cases_and_missing_mocks_fail(void **state)
 static const struct itest_case cases[] = {
     ITEST_CASE(every_service_answers),
     ITEST_CASE(scoped_fault_is_retried_and_journaled),
+    ITEST_CASE(scoped_mutation_breaks_this_case_only),
     ITEST_CASE(fault_case_probe),
     ITEST_CASE(real_targets_skip_fault_cases_and_missing_mocks_fail),
 };

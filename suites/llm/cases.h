@@ -18,6 +18,7 @@ void chat_tool_call(void **state);
 void code_quality_reply_compiles(void **state);
 void embeddings_float_and_base64_agree(void **state);
 void embeddings_batch_in_order(void **state);
+void embeddings_dimensions_honoured(void **state);
 void error_401_bad_key(void **state);
 void error_404_unknown_model(void **state);
 void error_400_bad_request(void **state);
@@ -33,6 +34,8 @@ void stream_assembles_to_plain_reply(void **state);
 void stream_usage_chunk_matches(void **state);
 void stream_without_usage_has_none(void **state);
 void stream_ttft_and_rate_measured(void **state);
+void stream_n_choices(void **state);
+void stream_tool_call_assembles(void **state);
 
 /* Appends prompt.<id>@<model> for every case of the prompt file and model (prompt_cases.c). */
 int add_prompt_cases(struct itest_case_list *list, const char *const *models, size_t n_models);

@@ -4,6 +4,7 @@
 #include "llm_suite.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 void models_list(void **state)
@@ -46,6 +47,14 @@ void chat_round_trip(void **state)
     itest_check(reply.id, "the reply has no id");
     itest_assert_json_string(reply.json, "object", "chat.completion");
     itest_assert_json_string(reply.json, "choices[0].message.role", "assistant");
+    llm_expect_model(&reply, *state);
+    /* created: Unix seconds, so within a day of this machine's clock (whatever its skew) */
+    long long created = 0;
+    itest_check(itest_json_get_int(&created, reply.json, "created") == 0,
+                "[invalid JSON] the reply has no integer \"created\"");
+    long long now = (long long)time(NULL);
+    itest_check(created > now - 86400 && created < now + 86400,
+                "created %lld is not a Unix time in seconds near now (%lld)", created, now);
     if (itest_service_is_mock(ITEST_LLM))
         itest_check(strcmp(reply.content, "pong") == 0, "the mock's rule says \"pong\"; got \"%s\"",
                     reply.content);
@@ -61,7 +70,7 @@ void chat_system_message(void **state)
     llm_chat_ok(&a, &plain);
     llm_chat_ok(&b, &with);
     itest_check(b.prompt_tokens > a.prompt_tokens,
-                "the system message should count as prompt tokens: %ld with it, %ld without",
+                "the system message should count in prompt_tokens: %ld with it, %ld without",
                 b.prompt_tokens, a.prompt_tokens);
     if (itest_service_is_mock(ITEST_LLM))
         itest_check(strcmp(a.content, b.content) != 0,
@@ -84,7 +93,7 @@ void chat_multi_turn(void **state)
     llm_chat_ok(&a, &turn);
     llm_chat_ok(&b, &alone);
     itest_check(a.prompt_tokens > b.prompt_tokens,
-                "the earlier turns should count as prompt tokens: %ld with them, %ld without",
+                "the earlier turns should count in prompt_tokens: %ld with them, %ld without",
                 a.prompt_tokens, b.prompt_tokens);
     if (itest_service_is_mock(ITEST_LLM))
         itest_check(strstr(a.content, "to: What is my name?"),
@@ -134,7 +143,7 @@ void chat_usage_grows_with_prompt(void **state)
     llm_chat_ok(&a, &short_req);
     llm_chat_ok(&b, &long_req);
     itest_check(b.prompt_tokens > a.prompt_tokens + 100,
-                "a prompt 40 sentences longer should cost far more tokens: %ld vs %ld",
+                "a prompt 40 sentences longer should cost far more prompt_tokens: %ld vs %ld",
                 b.prompt_tokens, a.prompt_tokens);
     itest_llm_reply_free(&a);
     itest_llm_reply_free(&b);

@@ -88,30 +88,56 @@ void embeddings_float_and_base64_agree(void **state)
     cJSON_Delete(b);
 }
 
+/* Each input of a batch embeds (nearly) as it does alone, at its own position and index. */
 void embeddings_batch_in_order(void **state)
 {
-    cJSON *one = embed("\"second\"", "float");
+    static const char *const inputs[] = {"first", "second", "third"};
     cJSON *batch = embed("[\"first\", \"second\", \"third\"]", "float");
     itest_check(cJSON_GetArraySize(cJSON_GetObjectItem(batch, "data")) == 3,
                 "three inputs gave %d embeddings",
                 cJSON_GetArraySize(cJSON_GetObjectItem(batch, "data")));
-    for (int i = 0; i < 3; i++) {
-        char path[32];
-        snprintf(path, sizeof path, "data[%d].index", i);
-        itest_assert_json_int(batch, path, i);
+    for (int k = 0; k < 3; k++) {
+        char path[32], input[32];
+        snprintf(path, sizeof path, "data[%d].index", k);
+        itest_assert_json_int(batch, path, k);
+        snprintf(input, sizeof input, "\"%s\"", inputs[k]);
+        cJSON *one = embed(input, "float");
+        const cJSON *alone = itest_json_require(one, "data[0].embedding");
+        snprintf(path, sizeof path, "data[%d].embedding", k);
+        const cJSON *in_batch = itest_json_require(batch, path);
+        itest_check(cJSON_GetArraySize(alone) == cJSON_GetArraySize(in_batch),
+                    "the same model gave %d and %d dimensions", cJSON_GetArraySize(alone),
+                    cJSON_GetArraySize(in_batch));
+        double dot = 0;
+        for (int i = 0; i < cJSON_GetArraySize(alone); i++)
+            dot += cJSON_GetArrayItem(alone, i)->valuedouble *
+                   cJSON_GetArrayItem(in_batch, i)->valuedouble;
+        itest_check(dot > 0.99,
+                    "\"%s\" alone and data[%d] of the batch have cosine %.4f; data[i] should be "
+                    "the embedding of input i",
+                    inputs[k], k, dot);
+        cJSON_Delete(one);
     }
-    const cJSON *alone = itest_json_require(one, "data[0].embedding");
-    const cJSON *in_batch = itest_json_require(batch, "data[1].embedding");
-    itest_check(cJSON_GetArraySize(alone) == cJSON_GetArraySize(in_batch),
-                "the same model gave %d and %d dimensions", cJSON_GetArraySize(alone),
-                cJSON_GetArraySize(in_batch));
-    /* the same text embeds (nearly) the same alone and in a batch */
-    double dot = 0;
-    for (int i = 0; i < cJSON_GetArraySize(alone); i++)
-        dot += cJSON_GetArrayItem(alone, i)->valuedouble *
-               cJSON_GetArrayItem(in_batch, i)->valuedouble;
-    itest_check(dot > 0.99, "\"second\" alone and in a batch have cosine %.4f; expected ~1", dot);
     itest_assert_json_type(batch, "usage.prompt_tokens", cJSON_Number);
-    cJSON_Delete(one);
     cJSON_Delete(batch);
+}
+
+/* dimensions shortens the vectors (text-embedding-3 models, and the mock). */
+void embeddings_dimensions_honoured(void **state)
+{
+    const char *model = itest_llm_embedding_model();
+    if (!itest_service_is_mock(ITEST_LLM) && strncmp(model, "text-embedding-3", 16) != 0)
+        itest_skip("dimensions is a text-embedding-3 parameter; LLM_EMBEDDING_MODEL=%s", model);
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"model\": \"%s\", \"input\": \"a short text\", \"dimensions\": 256}", model);
+    struct itest_http_response r;
+    char url[1024];
+    itest_llm_post(&r, "/embeddings", body, NULL);
+    itest_assert_http_status(&r, "POST", itest_llm_url(url, sizeof url, "/embeddings"), 200);
+    cJSON *reply = itest_json_parse_or_fail(r.body, r.body_len, "the embeddings reply");
+    itest_http_response_free(&r);
+    int got = cJSON_GetArraySize(itest_json_require(reply, "data[0].embedding"));
+    itest_check(got == 256, "dimensions 256 asked for vectors of 256 numbers; got %d", got);
+    cJSON_Delete(reply);
 }

@@ -9,12 +9,24 @@
 
 #define CHAT_PATH "\"urlPathPattern\": \".*/chat/completions\""
 
+/* The OpenAI error body {"error": {"message", "type", "param", "code"}} parsed (fails unless it
+ * is JSON with an "error" object). */
+static cJSON *error_body(const char *text, size_t len)
+{
+    char err[256];
+    cJSON *body = itest_json_parse(text, len, err, sizeof err);
+    itest_check(body, "[invalid JSON] the error reply is not JSON: %s", err);
+    itest_check(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(body, "error")),
+                "[invalid JSON] the error body has no \"error\" object with message, type, param "
+                "and code: %.300s",
+                text);
+    return body;
+}
+
 /* Fails unless the reply's OpenAI error body has code (or, when code is NULL, any message). */
 static void expect_error_body(const struct itest_llm_reply *reply, const char *code)
 {
-    char err[256];
-    cJSON *body = itest_json_parse(reply->http.body, reply->http.body_len, err, sizeof err);
-    itest_check(body, "[invalid JSON] the error reply is not JSON: %s", err);
+    cJSON *body = error_body(reply->http.body, reply->http.body_len);
     itest_assert_json_type(body, "error.message", cJSON_String);
     if (code)
         itest_assert_json_string(body, "error.code", code);
@@ -59,7 +71,7 @@ void error_400_bad_request(void **state)
     char url[1024];
     itest_llm_post(&r, "/chat/completions", body, NULL);
     itest_assert_http_status(&r, "POST", itest_llm_url(url, sizeof url, "/chat/completions"), 400);
-    cJSON *err = itest_json_parse_or_fail(r.body, r.body_len, "the 400 body");
+    cJSON *err = error_body(r.body, r.body_len);
     itest_assert_json_string(err, "error.type", "invalid_request_error");
     itest_assert_json_type(err, "error.message", cJSON_String);
     cJSON_Delete(err);

@@ -25,7 +25,9 @@ void ratelimit_retry_after_honoured(void **state)
     llm_chat_ok(&reply, &req);
     itest_check(reply.http.attempts == 2, "expected 2 attempts (429, then 200), made %d",
                 reply.http.attempts);
-    itest_check(reply.total_s >= 0.4, "the retry came after %.3f s; retry-after-ms asked for 400",
+    itest_check(reply.total_s >= 0.4,
+                "[" ITEST_CATEGORY_ASSERTION "] the retry came after %.3f s; the 429's "
+                "retry-after-ms asked for 400",
                 reply.total_s);
     itest_measure("waited_s", reply.total_s);
     itest_llm_reply_free(&reply);
@@ -58,8 +60,8 @@ static long header_number(const struct itest_http_response *r, const char *name)
 {
     const char *v = itest_http_header(r, name);
     itest_check(v,
-                "the server sends no %s header (OpenAI sends x-ratelimit-limit/remaining/"
-                "reset-requests and -tokens)",
+                "[" ITEST_CATEGORY_ASSERTION "] the server sends no %s header (OpenAI sends "
+                "x-ratelimit-limit/remaining/reset-requests and -tokens)",
                 name);
     char *end;
     long n = strtol(v, &end, 10);
@@ -75,10 +77,15 @@ void ratelimit_headers_read(void **state)
     long limit = header_number(&reply.http, "x-ratelimit-limit-requests");
     long remaining = header_number(&reply.http, "x-ratelimit-remaining-requests");
     long tokens = header_number(&reply.http, "x-ratelimit-limit-tokens");
-    itest_check(remaining <= limit, "x-ratelimit-remaining-requests %ld exceeds the limit %ld",
+    itest_check(remaining <= limit,
+                "[" ITEST_CATEGORY_ASSERTION "] x-ratelimit-remaining-requests %ld exceeds the "
+                "limit %ld",
                 remaining, limit);
     itest_check(itest_http_header(&reply.http, "x-ratelimit-reset-requests"),
                 "the server sends no x-ratelimit-reset-requests header");
+    itest_check(itest_http_header(&reply.http, "x-request-id"),
+                "[" ITEST_CATEGORY_ASSERTION "] the server sends no x-request-id header (OpenAI "
+                "sends one with every response, beside its x-ratelimit-* headers)");
     itest_measure("ratelimit_remaining_requests", (double)remaining);
     itest_measure("ratelimit_limit_tokens", (double)tokens);
     itest_llm_reply_free(&reply);

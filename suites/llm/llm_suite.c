@@ -4,6 +4,7 @@
 #include "itest/config.h"
 #include "itest/mock_admin.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void llm_require_model(const char *model)
@@ -29,11 +30,14 @@ void llm_expect_category_at(const char *file, int line, const struct itest_llm_r
     }
     if (!reply->category)
         itest_fail_at(file, line,
-                      "expected a failure reported as [%s], but the reply succeeded "
-                      "(status %ld, %zu bytes)",
+                      "[" ITEST_CATEGORY_ASSERTION "] expected a failure reported as %s, but the "
+                      "reply succeeded (status %ld, %zu bytes)",
                       expected, reply->http.status, reply->http.body_len);
-    itest_fail_at(file, line, "expected a failure reported as [%s], but it was [%s]: %s", expected,
-                  reply->category, reply->error);
+    itest_fail_at(file, line,
+                  "[" ITEST_CATEGORY_ASSERTION
+                  "] expected a failure reported as %s, but it was %s: "
+                  "%s",
+                  expected, reply->category, reply->error);
 }
 
 void llm_expect_usage_adds_up_at(const char *file, int line, const struct itest_llm_reply *reply)
@@ -44,10 +48,29 @@ void llm_expect_usage_adds_up_at(const char *file, int line, const struct itest_
                       "%ld, total %ld; -1 = missing)",
                       reply->prompt_tokens, reply->completion_tokens, reply->total_tokens);
     if (reply->prompt_tokens + reply->completion_tokens != reply->total_tokens)
-        itest_fail_at(file, line, "usage does not add up: prompt %ld + completion %ld != total %ld",
+        itest_fail_at(file, line,
+                      "usage does not add up: prompt_tokens %ld + completion_tokens %ld != "
+                      "total_tokens %ld",
                       reply->prompt_tokens, reply->completion_tokens, reply->total_tokens);
     if (reply->prompt_tokens == 0)
         itest_fail_at(file, line, "usage.prompt_tokens is 0 for a non-empty prompt");
+}
+
+void llm_expect_model_at(const char *file, int line, const struct itest_llm_reply *reply,
+                         const char *requested)
+{
+    const char *named = reply->model;
+    size_t n = strlen(requested);
+    int y, m, d, used = 0;
+    bool same = named && strcmp(named, requested) == 0;
+    bool snapshot = named && strncmp(named, requested, n) == 0 &&
+                    sscanf(named + n, "-%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 &&
+                    named[n + (size_t)used] == '\0';
+    if (!same && !snapshot)
+        itest_fail_at(file, line,
+                      "the reply names the model %s, but %s was requested (a dated snapshot "
+                      "%s-YYYY-MM-DD would do)",
+                      named ? named : "(none)", requested, requested);
 }
 
 int llm_teardown(void **state)

@@ -38,6 +38,12 @@ void llm_expect_category_at(const char *file, int line, const struct itest_llm_r
 #define llm_expect_usage_adds_up(reply) llm_expect_usage_adds_up_at(__FILE__, __LINE__, reply)
 void llm_expect_usage_adds_up_at(const char *file, int line, const struct itest_llm_reply *reply);
 
+/* Fails unless the reply names the requested model or a dated snapshot of it ("gpt-4o" or
+ * "gpt-4o-2024-08-06", never "gpt-4o-mini"). */
+#define llm_expect_model(reply, requested) llm_expect_model_at(__FILE__, __LINE__, reply, requested)
+void llm_expect_model_at(const char *file, int line, const struct itest_llm_reply *reply,
+                         const char *requested);
+
 /* Teardown of every case: clears the case's faults and journal on the LLM mock. */
 int llm_teardown(void **state);
 

@@ -21,6 +21,10 @@ void stream_assembles_to_plain_reply(void **state)
     llm_chat_ok(&b, &streamed);
     itest_check(b.content[0], "the streamed reply assembled to nothing (%d chunks)", b.chunks);
     itest_check(b.finish_reason, "no chunk carried a finish_reason");
+    itest_check(b.role && strcmp(b.role, "assistant") == 0,
+                "the stream's first delta has role \"%s\", not \"assistant\"",
+                b.role ? b.role : "");
+    llm_expect_model(&b, *state);
     if (itest_service_is_mock(ITEST_LLM))
         itest_check(strcmp(a.content, b.content) == 0,
                     "the streamed pieces joined differ from the plain reply:\n  plain:    "
@@ -66,6 +70,69 @@ void stream_without_usage_has_none(void **state)
                 reply.total_tokens);
     itest_check(reply.chunks >= 2, "a reply in %d chunk(s) is not much of a stream", reply.chunks);
     itest_llm_reply_free(&reply);
+}
+
+void stream_n_choices(void **state)
+{
+    struct itest_llm_request req = {
+        .prompt = "Say a word.", .max_tokens = 10, .stream = true, .extra_json = "{\"n\": 2}"};
+    struct itest_llm_reply reply;
+    llm_chat_ok(&reply, &req);
+    itest_check(reply.choices == 2,
+                "n=2 streamed: the chunks carry choice indices up to %d, but each choice's chunks "
+                "should carry its own index 0 and 1",
+                reply.choices - 1);
+    itest_llm_reply_free(&reply);
+}
+
+/* The function of a reply's first tool call: its name and arguments (fails when there is none). */
+static const cJSON *first_call(const struct itest_llm_reply *r, const char *what)
+{
+    const cJSON *fn = itest_json_get(cJSON_GetArrayItem(r->tool_calls, 0), "function");
+    itest_check(cJSON_IsString(cJSON_GetObjectItem(fn, "name")) &&
+                    cJSON_IsString(cJSON_GetObjectItem(fn, "arguments")),
+                "the %s reply has no tool call with a function name and arguments", what);
+    return fn;
+}
+
+/* A streamed tool call: id and name come first, the argument fragments join to the same JSON the
+ * plain reply carries. */
+void stream_tool_call_assembles(void **state)
+{
+    static const char tools[] =
+        "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+        " \"description\": \"The weather in a city\", \"parameters\": {\"type\": \"object\","
+        " \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}],"
+        " \"tool_choice\": \"required\"}";
+    struct itest_llm_request plain = {.prompt = "What is the weather in Berlin right now?",
+                                      .extra_json = tools};
+    struct itest_llm_request streamed = plain;
+    streamed.stream = true;
+    struct itest_llm_reply a, b;
+    llm_chat_ok(&a, &plain);
+    llm_chat_ok(&b, &streamed);
+    const cJSON *fa = first_call(&a, "plain"), *fb = first_call(&b, "streamed");
+    itest_check(strcmp(cJSON_GetObjectItem(fa, "name")->valuestring,
+                       cJSON_GetObjectItem(fb, "name")->valuestring) == 0,
+                "the streamed tool call names %s, the plain one %s",
+                cJSON_GetObjectItem(fb, "name")->valuestring,
+                cJSON_GetObjectItem(fa, "name")->valuestring);
+    itest_check(cJSON_IsString(cJSON_GetObjectItem(cJSON_GetArrayItem(b.tool_calls, 0), "id")),
+                "the streamed tool call has no id in its first delta");
+    const char *args = cJSON_GetObjectItem(fb, "arguments")->valuestring;
+    char err[256];
+    cJSON *parsed = itest_json_parse(args, strlen(args), err, sizeof err);
+    itest_check(parsed,
+                "[invalid JSON] the streamed tool call's argument fragments join to text that is "
+                "not JSON (%s): %s",
+                err, args);
+    cJSON_Delete(parsed);
+    if (itest_service_is_mock(ITEST_LLM))
+        itest_check(strcmp(args, cJSON_GetObjectItem(fa, "arguments")->valuestring) == 0,
+                    "the streamed tool call's arguments join to %s; the plain reply's are %s", args,
+                    cJSON_GetObjectItem(fa, "arguments")->valuestring);
+    itest_llm_reply_free(&a);
+    itest_llm_reply_free(&b);
 }
 
 void stream_ttft_and_rate_measured(void **state)

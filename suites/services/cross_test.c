@@ -45,7 +45,8 @@ void cross_artifact_on_task_resolves(void **state)
     const char *recorded_key = NULL, *recorded_sha = NULL;
     itest_check(itest_json_get_string(&recorded_key, t, "artifacts[0].key") == 0 &&
                     itest_json_get_string(&recorded_sha, t, "artifacts[0].sha256") == 0,
-                "GET %s: no artifacts[0] with key and sha256", url);
+                "GET %s: the task lists no artifact record (artifacts[0] with key and sha256)",
+                url);
     svc_url(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", recorded_key);
     struct itest_http_request head = {.method = "HEAD", .url = url, .retries = -1};
     itest_http_send(&r, &head);

@@ -24,6 +24,7 @@
 static const struct itest_case cases[] = {
     SVC_CASE(registry_create_and_get),
     SVC_CASE(registry_list_paginates_to_end),
+    SVC_CASE(registry_timestamps_follow_changes),
     SVC_CASE(registry_list_filters_by_status),
     SVC_CASE(registry_legal_transitions),
     SVC_CASE(registry_illegal_transitions_conflict),
@@ -51,6 +52,7 @@ static const struct itest_case cases[] = {
     SVC_CASE(health_task_registry),
     SVC_CASE(health_repo_pool),
     SVC_CASE(health_artifact_store),
+    SVC_CASE(metrics_count_requests),
     POOL_CASE(latency_per_call),
     FAULT_CASE(fault_timeout_is_bounded),
     FAULT_CASE(fault_connection_reset_reported),

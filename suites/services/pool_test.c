@@ -9,6 +9,7 @@
 #include "itest/measure.h"
 
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,25 @@ static bool listed(const char *slot_id)
     return found;
 }
 
+/* expires_at names when the slot expires: ttl_s after the reply's Date (the server's clock, so a
+ * skewed client clock does not matter), within the Date's one-second resolution. */
+static void expect_expiry(const cJSON *slot, const char *date, int ttl_s)
+{
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(slot, "expires_at"));
+    int64_t expires = 0;
+    itest_check(text && itest_parse_rfc3339(text, &expires) == 0,
+                "[invalid JSON] the slot's expires_at \"%s\" is not an RFC 3339 date-time",
+                text ? text : "(none)");
+    time_t now = date ? curl_getdate(date, NULL) : -1;
+    bool server_clock = now >= 0;
+    if (!server_clock)
+        now = time(NULL); /* no Date header: the client's clock, with room for skew */
+    double after = (double)expires / 1e9 - (double)now, slack = server_clock ? 2 : 120;
+    itest_check(after >= ttl_s - slack && after <= ttl_s + slack,
+                "expires_at %s is %.0f s after the reply's %s, but the slot asked for ttl_s %d",
+                text, after, server_clock ? "Date" : "arrival (it has no Date header)", ttl_s);
+}
+
 void pool_allocate_and_release(void **state)
 {
     char repo[256], url[SVC_URL_MAX], body[512];
@@ -40,7 +60,8 @@ void pool_allocate_and_release(void **state)
     svc_pool_usage(&capacity, &before);
     svc_url(url, ITEST_REPO_POOL, "/slots");
     snprintf(body, sizeof body, "{\"repo\": \"%s\", \"ttl_s\": 60}", repo);
-    cJSON *slot = svc_call(NULL, "POST", url, body, 201);
+    struct itest_http_response r;
+    cJSON *slot = svc_call(&r, "POST", url, body, 201);
     const char *id = cJSON_GetStringValue(itest_json_require(slot, "slot_id"));
     itest_check(id && *id, "the slot's slot_id is not a non-empty string");
     itest_assert_json_string(slot, "repo", repo);
@@ -48,6 +69,8 @@ void pool_allocate_and_release(void **state)
     itest_assert_json_type(slot, "expires_at", cJSON_String);
     char *slot_id = strdup(id);
     svc_track_slot(slot_id);
+    expect_expiry(slot, itest_http_header(&r, "Date"), 60);
+    itest_http_response_free(&r);
     cJSON_Delete(slot);
     svc_pool_usage(&capacity, &during);
     itest_check(during == before + 1, "in_use went from %ld to %ld after one allocation", before,
@@ -76,13 +99,18 @@ void pool_double_release_not_found(void **state)
     free(id);
 }
 
-/* The pool's free slots, for the cases that take them all; skips when there are too many. */
+/* The pool's free slots, for the cases that take them all; skips when there are too many, fails
+ * when there is none (a case that fills nothing proves nothing). */
 static long free_slots_to_fill(long *capacity, long *in_use)
 {
     svc_pool_usage(capacity, in_use);
     long free_slots = *capacity - *in_use;
     if (free_slots > MAX_FILL)
         itest_skip("the pool has %ld free slots; this case fills at most %d", free_slots, MAX_FILL);
+    itest_check(free_slots > 0,
+                "the pool has no free slot (capacity %ld, in_use %ld): this case has nothing to "
+                "fill; a slot of an earlier case may not have come back",
+                *capacity, *in_use);
     return free_slots;
 }
 
@@ -96,7 +124,8 @@ void pool_exhaustion_retry_after(void **state)
     svc_unique(repo, sizeof repo, "fill");
     for (long i = 0; i < free_slots; i++) {
         char *id = svc_allocate(repo, i == 0 ? 1 : 120, NULL);
-        itest_check(id, "503 after %ld of the %ld free slots", i, free_slots);
+        itest_check(id, "503 after %ld of the %ld free slots (capacity %ld, in_use %ld)", i,
+                    free_slots, capacity, in_use);
         free(id);
     }
     double retry_after = -2;
@@ -162,7 +191,7 @@ void pool_ttl_expiry(void **state)
 
 struct grabber {
     const char *repo;
-    char *ids[MAX_FILL];
+    char *ids[MAX_FILL], *paths[MAX_FILL];
     int n;
     char error[512];
 };
@@ -185,23 +214,20 @@ static void *grab(void *arg)
         }
         cJSON *slot = r.status == 201 ? cJSON_ParseWithLength(r.body, r.body_len) : NULL;
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(slot, "slot_id"));
-        if (!id) {
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(slot, "path"));
+        if (!id || !path) {
             snprintf(g->error, sizeof g->error, "POST %.300s: status %ld %.180s", url, r.status,
                      r.curl_code ? r.error : "");
             cJSON_Delete(slot);
             itest_http_response_free(&r);
             break;
         }
+        g->paths[g->n] = strdup(path);
         g->ids[g->n++] = strdup(id);
         cJSON_Delete(slot);
         itest_http_response_free(&r);
     }
     return NULL;
-}
-
-static int compare_strings(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 void pool_concurrent_allocation_unique(void **state)
@@ -220,25 +246,34 @@ void pool_concurrent_allocation_unique(void **state)
     }
     for (int i = 0; i < THREADS; i++)
         pthread_join(threads[i], NULL);
-    char *all[THREADS * MAX_FILL];
+    static char *all[THREADS * MAX_FILL], *paths[THREADS * MAX_FILL];
     size_t n = 0;
     for (int i = 0; i < THREADS; i++)
-        for (int k = 0; k < g[i].n; k++)
+        for (int k = 0; k < g[i].n; k++) {
+            paths[n] = g[i].paths[k];
             all[n++] = g[i].ids[k];
+        }
     /* give every slot back before judging, so a failure does not starve the next case */
     for (size_t i = 0; i < n; i++)
         svc_delete_quietly(ITEST_REPO_POOL, "slots", all[i]);
     for (int i = 0; i < THREADS; i++)
         itest_check(!g[i].error[0], "thread %d: %s", i, g[i].error);
-    qsort(all, n, sizeof *all, compare_strings);
+    /* a working tree is owned by its slot: no two live slots share one */
+    qsort(paths, n, sizeof *paths, svc_compare_strings);
+    for (size_t i = 1; i < n; i++)
+        itest_check(strcmp(paths[i - 1], paths[i]) != 0,
+                    "path %s was given to two live slots at once", paths[i]);
+    qsort(all, n, sizeof *all, svc_compare_strings);
     for (size_t i = 1; i < n; i++)
         itest_check(strcmp(all[i - 1], all[i]) != 0, "slot %s was handed to two clients at once",
                     all[i]);
     itest_check((long)n == free_slots,
                 "%d threads got %zu slots in all, but %ld were free (capacity %ld)", THREADS, n,
                 free_slots, capacity);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(all[i]);
+        free(paths[i]);
+    }
     long after;
     svc_pool_usage(&capacity, &after);
     itest_check(after == in_use, "in_use is %ld after releasing everything, %ld before", after,

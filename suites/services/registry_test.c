@@ -3,6 +3,8 @@
 #include "cases.h"
 #include "svc.h"
 
+#include "itest/clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,9 @@ void registry_create_and_get(void **state)
     const char *id = cJSON_GetStringValue(itest_json_require(created, "id"));
     itest_check(id && *id, "the created task's id is not a non-empty string");
 
+    /* a second task: each id names its own task, and GET answers the one asked for */
+    char *second = svc_create_task(title, 2);
+    itest_check(strcmp(second, id) != 0, "the two tasks created here got the same id %s", id);
     svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s", id);
     cJSON *fetched = svc_call(NULL, "GET", url, NULL, 200);
     itest_check(cJSON_Compare(created, fetched, true),
@@ -42,6 +47,80 @@ void registry_create_and_get(void **state)
                 cJSON_PrintUnformatted(created), cJSON_PrintUnformatted(fetched));
     cJSON_Delete(created);
     cJSON_Delete(fetched);
+    free(second);
+}
+
+/* A time member of a task or event, read as RFC 3339 (fails the case otherwise). */
+static int64_t time_of(const cJSON *o, const char *member, const char *where)
+{
+    const char *text = NULL;
+    int64_t ns = 0;
+    itest_check(itest_json_get_string(&text, o, member) == 0, "[invalid JSON] %s: no string \"%s\"",
+                where, member);
+    itest_check(itest_parse_rfc3339(text, &ns) == 0,
+                "[invalid JSON] %s: %s \"%s\" is not an RFC 3339 date-time", where, member, text);
+    return ns;
+}
+
+/* Waits long enough for a registry that writes times like text to write a later one. */
+static void let_time_pass(const char *text)
+{
+    itest_sleep_s(strchr(text, '.') ? 0.02 : 1.05); /* milliseconds, or whole seconds */
+}
+
+/* The contract's times: created_at never changes; updated_at moves on every status change and
+ * every artifact record and is never before created_at; all are RFC 3339. */
+void registry_timestamps_follow_changes(void **state)
+{
+    char title[256], url[SVC_URL_MAX], body[512];
+    svc_unique(title, sizeof title, "times");
+    svc_url(url, ITEST_TASK_REGISTRY, "/tasks");
+    snprintf(body, sizeof body, "{\"title\": \"%s\", \"spec\": \"s\", \"priority\": 1}", title);
+    cJSON *task = svc_call(NULL, "POST", url, body, 201);
+    int64_t created = time_of(task, "created_at", "POST /tasks");
+    int64_t updated = time_of(task, "updated_at", "POST /tasks");
+    itest_check(updated >= created, "POST /tasks: updated_at %s is before created_at %s",
+                cJSON_GetStringValue(cJSON_GetObjectItem(task, "updated_at")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(task, "created_at")));
+    char *id = strdup(cJSON_GetStringValue(itest_json_require(task, "id")));
+    char *created_text = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(task, "created_at")));
+    let_time_pass(created_text);
+    cJSON_Delete(task);
+
+    static const char sha[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    static const struct {
+        const char *what, *method, *path, *body;
+        long status;
+    } changes[] = {
+        {"PATCH status running", "PATCH", "/tasks/{id}/status", "{\"status\": \"running\"}", 200},
+        {"an artifact record", "POST", "/tasks/{id}/artifacts", NULL, 201},
+        {"PATCH status succeeded", "PATCH", "/tasks/{id}/status", "{\"status\": \"succeeded\"}",
+         200},
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
+        svc_url_with_id(url, ITEST_TASK_REGISTRY, changes[i].path, id);
+        snprintf(body, sizeof body, "{\"key\": \"out/t.c\", \"sha256\": \"%s\", \"size\": 4}", sha);
+        cJSON_Delete(svc_call(NULL, changes[i].method, url,
+                              changes[i].body ? changes[i].body : body, changes[i].status));
+        svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s", id);
+        task = svc_call(NULL, "GET", url, NULL, 200);
+        char where[SVC_URL_MAX + 8];
+        snprintf(where, sizeof where, "GET %s", url);
+        int64_t c = time_of(task, "created_at", where), u = time_of(task, "updated_at", where);
+        const char *c_text = cJSON_GetStringValue(cJSON_GetObjectItem(task, "created_at"));
+        const char *u_text = cJSON_GetStringValue(cJSON_GetObjectItem(task, "updated_at"));
+        itest_check(c == created, "created_at changed from %s to %s after %s", created_text, c_text,
+                    changes[i].what);
+        itest_check(u >= c, "updated_at %s is before created_at %s after %s", u_text, c_text,
+                    changes[i].what);
+        itest_check(u > updated, "updated_at did not change after %s: still %s", changes[i].what,
+                    u_text);
+        updated = u;
+        let_time_pass(u_text);
+        cJSON_Delete(task);
+    }
+    free(created_text);
+    free(id);
 }
 
 /* Walks GET /tasks page by page to the end: no task twice, ours all there, in creation order. */
@@ -60,6 +139,7 @@ void registry_list_paginates_to_end(void **state)
     for (int i = 0; i < OURS; i++)
         found_at[i] = -1;
     char cursor[512] = "";
+    char **cursors = NULL; /* every next_cursor given: one given twice is a loop */
     int pages = 0;
     for (;; pages++) {
         itest_check(pages < MAX_PAGES, "GET /tasks did not reach the end in %d pages", MAX_PAGES);
@@ -90,14 +170,27 @@ void registry_list_paginates_to_end(void **state)
         itest_check(cJSON_IsNull(next) || cJSON_IsString(next),
                     "GET %s: next_cursor must be a string or null", url);
         bool end = cJSON_IsNull(next);
-        if (!end)
+        if (!end) {
             snprintf(cursor, sizeof cursor, "%s", next->valuestring);
+            for (int p = 0; p < pages; p++)
+                itest_check(strcmp(cursors[p], cursor) != 0,
+                            "GET %s: next_cursor %s was given before, by page %d: the listing "
+                            "loops instead of ending with null",
+                            url, cursor, p + 1);
+            cursors = realloc(cursors, (size_t)(pages + 1) * sizeof *cursors);
+            cursors[pages] = strdup(cursor);
+        }
         cJSON_Delete(page);
         if (end)
             break;
     }
+    for (int p = 0; p < pages; p++)
+        free(cursors[p]);
+    free(cursors);
+    itest_check(pages >= 1, "GET /tasks?limit=3 ended after one page, with %d tasks created here",
+                OURS);
     itest_progress("walked %d pages, %zu tasks", pages + 1, n_seen);
-    qsort(seen, n_seen, sizeof *seen, (int (*)(const void *, const void *))strcmp);
+    qsort(seen, n_seen, sizeof *seen, svc_compare_strings);
     for (size_t i = 1; i < n_seen; i++)
         itest_check(strcmp(seen[i - 1], seen[i]) != 0, "task %s was listed twice across the pages",
                     seen[i]);
@@ -117,28 +210,40 @@ void registry_list_paginates_to_end(void **state)
         free(ids[i]);
 }
 
+/* Walks GET /tasks?status=running over several pages (limit 2, three running tasks of its own
+ * before two pending ones): every page keeps to the filter, and ours are all there. */
 void registry_list_filters_by_status(void **state)
 {
-    char title[256];
-    svc_unique(title, sizeof title, "filter");
-    char *id = svc_create_task(title, 1);
-    svc_set_status(id, "running");
+    enum { OURS = 5 }; /* running, running, running, pending, pending */
+    char *ids[OURS];
+    for (int i = 0; i < OURS; i++) {
+        char title[256];
+        svc_unique(title, sizeof title, "filter");
+        ids[i] = svc_create_task(title, 1);
+        if (i < 3)
+            svc_set_status(ids[i], "running");
+    }
     char url[SVC_URL_MAX], cursor[512] = "";
-    bool found = false;
-    for (int pages = 0; pages < 20000; pages++) {
+    bool found[OURS] = {false};
+    int pages = 0;
+    for (;; pages++) {
+        itest_check(pages < 20000, "GET /tasks?status=running did not end in 20000 pages");
         if (*cursor)
-            svc_url(url, ITEST_TASK_REGISTRY, "/tasks?status=running&limit=100&cursor=%s", cursor);
+            svc_url(url, ITEST_TASK_REGISTRY, "/tasks?status=running&limit=2&cursor=%s", cursor);
         else
-            svc_url(url, ITEST_TASK_REGISTRY, "/tasks?status=running&limit=100");
+            svc_url(url, ITEST_TASK_REGISTRY, "/tasks?status=running&limit=2");
         cJSON *page = svc_call(NULL, "GET", url, NULL, 200);
         const cJSON *task;
         cJSON_ArrayForEach(task, cJSON_GetObjectItem(page, "items"))
         {
             const char *status = cJSON_GetStringValue(cJSON_GetObjectItem(task, "status"));
-            itest_check(status && strcmp(status, "running") == 0,
-                        "GET %s listed a task whose status is %s", url, status ? status : "(none)");
             const char *tid = cJSON_GetStringValue(cJSON_GetObjectItem(task, "id"));
-            found = found || (tid && strcmp(tid, id) == 0);
+            itest_check(status && strcmp(status, "running") == 0,
+                        "GET %s (page %d) listed task %s, whose status is %s: a status filter "
+                        "applies to every page",
+                        url, pages + 1, tid ? tid : "(no id)", status ? status : "(none)");
+            for (int i = 0; i < OURS; i++)
+                found[i] = found[i] || (tid && strcmp(tid, ids[i]) == 0);
         }
         const char *next = cJSON_GetStringValue(cJSON_GetObjectItem(page, "next_cursor"));
         if (next)
@@ -147,8 +252,14 @@ void registry_list_filters_by_status(void **state)
         if (!next)
             break;
     }
-    itest_check(found, "the running task %s is missing from GET /tasks?status=running", id);
-    free(id);
+    itest_check(pages >= 1,
+                "GET /tasks?status=running&limit=2 ended after one page, though this case has 3 "
+                "running tasks: the filter was never walked across pages");
+    for (int i = 0; i < 3; i++)
+        itest_check(found[i], "the running task %s is missing from GET /tasks?status=running",
+                    ids[i]);
+    for (int i = 0; i < OURS; i++)
+        free(ids[i]);
 }
 
 /* Walks every legal path through the machine from a fresh task. */
@@ -168,7 +279,11 @@ void registry_legal_transitions(void **state)
             svc_set_status(id, paths[p][i]);
             svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s", id);
             cJSON *task = svc_call(NULL, "GET", url, NULL, 200);
-            itest_assert_json_string(task, "status", paths[p][i]);
+            const char *now = cJSON_GetStringValue(cJSON_GetObjectItem(task, "status"));
+            itest_check(now && strcmp(now, paths[p][i]) == 0,
+                        "GET %s after PATCH status %s: the task's status is %s, so the change was "
+                        "not kept",
+                        url, paths[p][i], now ? now : "(none)");
             cJSON_Delete(task);
         }
         free(id);
@@ -207,7 +322,11 @@ void registry_illegal_transitions_conflict(void **state)
             svc_expect_error("PATCH", url, body, 409, "illegal_transition");
             svc_url(url, ITEST_TASK_REGISTRY, "/tasks/%s", id);
             cJSON *task = svc_call(NULL, "GET", url, NULL, 200);
-            itest_assert_json_string(task, "status", statuses[from]);
+            const char *now = cJSON_GetStringValue(cJSON_GetObjectItem(task, "status"));
+            itest_check(now && strcmp(now, statuses[from]) == 0,
+                        "GET %s after a 409 for %s -> %s: the task's status is %s; a refused "
+                        "transition leaves it as it was",
+                        url, statuses[from], statuses[to], now ? now : "(none)");
             cJSON_Delete(task);
             free(id);
             checked++;
@@ -229,19 +348,38 @@ void registry_events_kept_in_order(void **state)
                  i % 2 ? "progress" : "log", i);
         cJSON *event = svc_call(NULL, "POST", url, body, 201);
         itest_assert_json_string(event, "task_id", id);
-        itest_assert_json_type(event, "at", cJSON_String);
         itest_assert_json_type(event, "id", cJSON_String);
+        time_of(event, "at", "POST events");
         cJSON_Delete(event);
     }
     cJSON *list = svc_call(NULL, "GET", url, NULL, 200);
     const cJSON *items = itest_json_require(list, "items");
     itest_check(cJSON_GetArraySize(items) == EVENTS, "GET %s: expected %d events, found %d", url,
                 EVENTS, cJSON_GetArraySize(items));
+    const char *event_ids[EVENTS];
     for (int i = 0; i < EVENTS; i++) {
-        char path[64], message[32];
-        snprintf(path, sizeof path, "items[%d].message", i);
+        const cJSON *e = cJSON_GetArrayItem(items, i);
+        char message[32], where[64];
         snprintf(message, sizeof message, "step %d", i);
-        itest_assert_json_string(list, path, message);
+        snprintf(where, sizeof where, "GET events: items[%d]", i);
+        const char *got = cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
+        int step = -1;
+        bool ours = got && sscanf(got, "step %d", &step) == 1 && step >= 0 && step < EVENTS;
+        itest_check(!ours || step == i,
+                    "GET %s: events are not in insertion order: items[%d] is \"%s\", the event "
+                    "posted as #%d",
+                    url, i, got, i);
+        itest_check(got && strcmp(got, message) == 0,
+                    "GET %s: items[%d].message is \"%s\"; the event was posted with \"%s\"", url, i,
+                    got ? got : "(none)", message);
+        itest_assert_json_string(e, "task_id", id);
+        time_of(e, "at", where);
+        event_ids[i] = cJSON_GetStringValue(cJSON_GetObjectItem(e, "id"));
+        itest_check(event_ids[i], "GET %s: items[%d] has no string id", url, i);
+        for (int k = 0; k < i; k++)
+            itest_check(strcmp(event_ids[k], event_ids[i]) != 0,
+                        "GET %s: event id %s is given twice (items[%d] and items[%d])", url,
+                        event_ids[i], k, i);
     }
     cJSON_Delete(list);
     free(id);

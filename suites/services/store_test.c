@@ -287,13 +287,22 @@ void store_bad_keys_rejected(void **state)
                        strlen(bad[i]) > 40 ? "..." : "");
         svc_expect_error("PUT", url, "{}", 400, "invalid_key");
     }
-    /* the longest legal key is fine */
-    char longest[520], key[600];
-    memset(longest, 'k', 512);
-    longest[512] = '\0';
-    snprintf(key, sizeof key, "%s", longest);
+    /* the longest legal key is fine (the message leaves the 512 characters out) */
+    char key[520], url[SVC_URL_MAX];
+    memset(key, 'k', 512);
+    key[512] = '\0';
     svc_track_artifact(key);
-    put_bytes(key, "x", 1, "text/plain", 201);
+    svc_url(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", key);
+    struct itest_http_response r;
+    svc_send(&r, "PUT", url, "{}", -1);
+    long status = r.status;
+    char answer[256];
+    snprintf(answer, sizeof answer, "%.200s", r.body ? r.body : "");
+    itest_http_response_free(&r);
+    itest_check(status == 201,
+                "[HTTP 4xx] PUT of a key of 512 characters, the longest the contract allows, got "
+                "%ld instead of 201: %s",
+                status, answer);
 }
 
 /* A body over the limit is refused with 413 from its Content-Length: with "Expect:

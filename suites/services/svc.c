@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +52,20 @@ int svc_send(struct itest_http_response *resp, const char *method, const char *u
     return itest_http_send(resp, &req);
 }
 
+/* The contract: every body is JSON, sent as Content-Type: application/json. */
+static void assert_json_type(const char *file, int line, const struct itest_http_response *r,
+                             const char *method, const char *url)
+{
+    const char *type = itest_http_header(r, "Content-Type");
+    size_t n = strlen("application/json");
+    if (!type || strncasecmp(type, "application/json", n) != 0 ||
+        (type[n] && type[n] != ';' && type[n] != ' '))
+        itest_fail_at(file, line,
+                      "[invalid JSON] %s %s: the body comes with Content-Type %s, not "
+                      "application/json",
+                      method, url, type ? type : "(none)");
+}
+
 cJSON *svc_call_at(const char *file, int line, struct itest_http_response *resp, const char *method,
                    const char *url, const char *json, long expect)
 {
@@ -64,6 +79,7 @@ cJSON *svc_call_at(const char *file, int line, struct itest_http_response *resp,
         char what[SVC_URL_MAX + 64];
         snprintf(what, sizeof what, "the body of %s %s", method, url);
         tree = itest_json_parse_or_fail_at(file, line, r->body, r->body_len, what);
+        assert_json_type(file, line, r, method, url);
     }
     if (!resp)
         itest_http_response_free(&own);
@@ -84,7 +100,16 @@ void svc_expect_error_at(const char *file, int line, const char *method, const c
     char what[SVC_URL_MAX + 64];
     snprintf(what, sizeof what, "the error body of %s %s", method, url);
     cJSON *tree = itest_json_parse_or_fail_at(file, line, r.body, r.body_len, what);
+    assert_json_type(file, line, &r, method, url);
     itest_http_response_free(&r);
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(tree, "error"))) {
+        char *text = cJSON_PrintUnformatted(tree);
+        cJSON_Delete(tree);
+        itest_fail_at(file, line,
+                      "[invalid JSON] %s %s: the error body has no \"error\" object with code and "
+                      "message: %.300s",
+                      method, url, text ? text : "");
+    }
     itest_json_assert_string_at(file, line, tree, "error.code", code);
     const char *message = NULL;
     if (itest_json_get_string(&message, tree, "error.message") != 0 || !*message) {
@@ -92,6 +117,11 @@ void svc_expect_error_at(const char *file, int line, const char *method, const c
         itest_fail_at(file, line, "%s %s: error.message is missing or empty", method, url);
     }
     cJSON_Delete(tree);
+}
+
+int svc_compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 void svc_unique(char *buf, size_t len, const char *prefix)
@@ -130,7 +160,15 @@ void svc_set_status_at(const char *file, int line, const char *task_id, const ch
     svc_url_at(file, line, url, ITEST_TASK_REGISTRY, "/tasks/%s/status", task_id);
     snprintf(body, sizeof body, "{\"status\": \"%s\"}", status);
     cJSON *task = svc_call_at(file, line, NULL, "PATCH", url, body, 200);
-    itest_json_assert_string_at(file, line, task, "status", status);
+    const char *now = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(task, "status"));
+    if (!now || strcmp(now, status) != 0) {
+        char got[64];
+        snprintf(got, sizeof got, "%s", now ? now : "(none)");
+        cJSON_Delete(task);
+        itest_fail_at(file, line,
+                      "PATCH %s answered 200 with the task in status %s; it was asked for %s", url,
+                      got, status);
+    }
     cJSON_Delete(task);
 }
 
@@ -208,10 +246,18 @@ void svc_pool_usage_at(const char *file, int line, long *capacity, long *in_use)
     cJSON *list = svc_call_at(file, line, NULL, "GET", url, NULL, 200);
     long long c = -1, u = -1;
     int rc = itest_json_get_int(&c, list, "capacity") | itest_json_get_int(&u, list, "in_use");
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items");
+    int listed = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : -1;
     cJSON_Delete(list);
-    if (rc != 0)
+    if (rc != 0 || listed < 0)
         itest_fail_at(file, line,
-                      "[invalid JSON] GET %s: \"capacity\" and \"in_use\" must be integers", url);
+                      "[invalid JSON] GET %s: \"capacity\" and \"in_use\" must be integers and "
+                      "\"items\" an array",
+                      url);
+    /* one reply, one moment: the count and the list must agree */
+    if (u != listed)
+        itest_fail_at(file, line, "GET %s: in_use %lld is not the number of listed slots %d", url,
+                      u, listed);
     *capacity = (long)c;
     *in_use = (long)u;
 }

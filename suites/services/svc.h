@@ -49,6 +49,9 @@ cJSON *svc_call_at(const char *file, int line, struct itest_http_response *resp,
 void svc_expect_error_at(const char *file, int line, const char *method, const char *url,
                          const char *json, long status, const char *code);
 
+/* qsort() comparator for an array of strings (char *). */
+int svc_compare_strings(const void *a, const void *b);
+
 /* A title, repo name or key part unique to this case and call: "<case>-<pid>-<n>". */
 void svc_unique(char *buf, size_t len, const char *prefix);
 

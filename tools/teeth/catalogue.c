@@ -2,6 +2,7 @@
 
 #include "itest/json_parse.h"
 
+#include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,30 +44,44 @@ static const char *string_member(const cJSON *o, const char *name)
     return s && *s ? s : NULL;
 }
 
-/* "suite.case" names, at least one. */
-static int read_cases(struct loader *l, const char *where, const cJSON *list, struct teeth_entry *e)
+int teeth_read_cases(const char *path, const char *where, const cJSON *list, struct teeth_entry *e,
+                     char *err, size_t len)
 {
     int n = cJSON_GetArraySize(list);
-    if (!cJSON_IsArray(list) || n == 0)
-        return fail(l, "%s: \"cases\" must be a non-empty array of \"suite.case\" names", where);
+    if (!cJSON_IsArray(list) || n == 0) {
+        snprintf(err, len, "%s: %s: \"cases\" must be a non-empty array of \"suite.case\" names",
+                 path, where);
+        return -1;
+    }
     e->cases = calloc((size_t)n, sizeof *e->cases);
     for (int i = 0; i < n; i++) {
         const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(list, i));
         const char *dot = name ? strchr(name, '.') : NULL;
-        if (!dot || dot == name || !dot[1])
-            return fail(l, "%s: cases[%d] is not a \"suite.case\" name", where, i);
+        if (!dot || dot == name || !dot[1]) {
+            snprintf(err, len, "%s: %s: cases[%d] is not a \"suite.case\" name", path, where, i);
+            return -1;
+        }
         e->cases[e->ncases++] = strdup(name);
     }
     return 0;
 }
 
-static struct teeth_entry *add_entry(struct loader *l)
+static int read_cases(struct loader *l, const char *where, const cJSON *list, struct teeth_entry *e)
 {
-    struct teeth_catalogue *c = l->out;
+    return teeth_read_cases(l->path, where, list, e, l->err, l->len);
+}
+
+struct teeth_entry *teeth_catalogue_add(struct teeth_catalogue *c)
+{
     c->entries = realloc(c->entries, (c->n + 1) * sizeof *c->entries);
     struct teeth_entry *e = &c->entries[c->n++];
     memset(e, 0, sizeof *e);
     return e;
+}
+
+static struct teeth_entry *add_entry(struct loader *l)
+{
+    return teeth_catalogue_add(l->out);
 }
 
 /* The --faults text for one kind on one endpoint: "status": "ok" becomes the endpoint's
@@ -241,7 +256,17 @@ void teeth_catalogue_free(struct teeth_catalogue *c)
             free(e->cases[j]);
         free(e->cases);
         free(e->category);
+        free(e->mutation);
+        free(e->message);
+        if (e->message_regex)
+            regfree(e->message_regex);
+        free(e->message_regex);
     }
     free(c->entries);
+    for (size_t i = 0; i < c->n_ruled_out; i++) {
+        free(c->ruled_out[i].id);
+        free(c->ruled_out[i].reason);
+    }
+    free(c->ruled_out);
     memset(c, 0, sizeof *c);
 }

@@ -23,7 +23,8 @@ int teeth_targets_down(const struct teeth_tools *tools, const struct teeth_suite
     if (target_db_start(tools, work, TARGET_POOL_SIZE) != 0 ||
         target_db_get(work, "postgres.json", "url", url, sizeof url) != 0 ||
         target_db_get(work, "pgbouncer.json", "url", bouncer, sizeof bouncer) != 0 ||
-        target_worker_init(work, dir) != 0 || target_mock_start(tools, dir, NULL, "all"))
+        target_worker_init(work, dir) != 0 ||
+        target_mock_start(tools, dir, &(struct target_mock){.down = "all"}))
         return 1;
     /* keep the fixtures' state files as the servers leave them behind when they die */
     char keep[4300], kept[4400];

@@ -1,11 +1,14 @@
 /* itest-teeth: proves the suites have teeth. For every fault in the catalogue it starts a
  * private target with that fault, runs the cases the catalogue names, and checks that each one
  * fails with the expected category (as itest-report classifies it) while no suite crashes or
- * hangs; then it prints the teeth score. With --targets-down it checks instead that, with every
- * target down, no case of any suite passes. */
+ * hangs; then it prints the teeth score. For every mutation of the mutation catalogue (a contract
+ * clause the mock breaks while answering normally) it does the same, the failure's message also
+ * matching the catalogue's pattern, and prints the mutation score. With --targets-down it checks
+ * instead that, with every target down, no case of any suite passes. */
 #include "catalogue.h"
 #include "check.h"
 #include "down.h"
+#include "mutations.h"
 #include "run.h"
 #include "target.h"
 
@@ -20,6 +23,7 @@
 #include <getopt.h>
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -34,36 +38,44 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: itest-teeth [OPTION]... --catalogue FILE --work-dir DIR --suite NAME=EXE...\n"
+            "Usage: itest-teeth [OPTION]... --catalogue FILE|--mutations FILE --work-dir DIR\n"
+            "                   --suite NAME=EXE...\n"
             "Injects every fault of the catalogue into a private target (its own itest-mock\n"
             "and PostgreSQL + PgBouncer under DIR), runs the cases the catalogue names and\n"
             "checks that each fails with the expected category as itest-report classifies it,\n"
             "without a crash or hang. Prints one line per fault and the teeth score: faults\n"
-            "caught / faults injected.\n"
+            "caught / faults injected. With --mutations, plants every contract mutation the\n"
+            "same way (itest-mock --mutate: one clause broken, the answers otherwise normal),\n"
+            "checks the failures' messages against the catalogue's patterns too, and prints\n"
+            "the mutation score: mutations caught or ruled out with a reason / mutations.\n"
             "\n"
             "  --catalogue FILE     the fault catalogue (fixtures/data/fault-catalogue.json)\n"
+            "  --mutations FILE     the mutation catalogue\n"
+            "                       (fixtures/data/mutation-catalogue.json)\n"
             "  --work-dir DIR       private state, logs and JUnit (created; reused across runs)\n"
             "  --suite NAME=EXE     a suite executable (repeat for each suite)\n"
             "  --mock EXE, --pg EXE, --report EXE\n"
             "                       itest-mock, itest-pg and itest-report\n"
             "  --rules FILE         the mock LLM's rules (fixtures/data/mock-llm-rules.json)\n"
-            "  --only GLOB          inject only faults whose id matches or contains GLOB\n"
+            "  --only GLOB          inject only faults (or mutations) whose id matches or\n"
+            "                       contains GLOB\n"
             "                       (repeatable)\n"
             "  --jobs N             faults injected at once, each in its own mock (4)\n"
             "  --timeout SECONDS    INTEGRATION_TEST_TIMEOUT for the suites (2)\n"
             "  --summary FILE       also write the score and every missed fault to FILE\n"
             "  --targets-down       instead: stop every target (mocks, database, pooler) and\n"
             "                       check that no case passes: each fails, or skips saying why\n"
-            "  --list               print the expanded catalogue (id, cases, category) and exit\n"
+            "  --list               print the expanded catalogues (id, cases, category) and\n"
+            "                       exit\n"
             "  --help, --version\n"
             "\n"
-            "Exit status: 0 every fault caught (or, with --targets-down, no case passed),\n"
-            "1 a fault missed, a case passed or a suite crashed or hung, 2 bad usage or an\n"
-            "invalid catalogue.\n");
+            "Exit status: 0 every fault and mutation caught (or, with --targets-down, no case\n"
+            "passed), 1 one missed, a case passed or a suite crashed or hung, 2 bad usage or\n"
+            "an invalid catalogue.\n");
 }
 
 struct options {
-    const char *catalogue, *work, *summary;
+    const char *catalogue, *mutations, *work, *summary;
     struct teeth_tools tools;
     struct teeth_suite suites[MAX_SUITES];
     size_t nsuites;
@@ -90,6 +102,7 @@ static int parse(int argc, char **argv, struct options *o)
 {
     enum {
         CAT = 1,
+        MUTATIONS,
         WORK,
         SUITE,
         MOCK,
@@ -105,14 +118,23 @@ static int parse(int argc, char **argv, struct options *o)
         HELP,
         VERSION
     };
-    static const struct option longs[] = {{"catalogue", 1, 0, CAT},   {"work-dir", 1, 0, WORK},
-                                          {"suite", 1, 0, SUITE},     {"mock", 1, 0, MOCK},
-                                          {"pg", 1, 0, PG},           {"report", 1, 0, REPORT},
-                                          {"rules", 1, 0, RULES},     {"only", 1, 0, ONLY},
-                                          {"jobs", 1, 0, JOBS},       {"timeout", 1, 0, TIMEOUT},
-                                          {"summary", 1, 0, SUMMARY}, {"targets-down", 0, 0, DOWN},
-                                          {"list", 0, 0, LIST},       {"help", 0, 0, HELP},
-                                          {"version", 0, 0, VERSION}, {0, 0, 0, 0}};
+    static const struct option longs[] = {{"catalogue", 1, 0, CAT},
+                                          {"mutations", 1, 0, MUTATIONS},
+                                          {"work-dir", 1, 0, WORK},
+                                          {"suite", 1, 0, SUITE},
+                                          {"mock", 1, 0, MOCK},
+                                          {"pg", 1, 0, PG},
+                                          {"report", 1, 0, REPORT},
+                                          {"rules", 1, 0, RULES},
+                                          {"only", 1, 0, ONLY},
+                                          {"jobs", 1, 0, JOBS},
+                                          {"timeout", 1, 0, TIMEOUT},
+                                          {"summary", 1, 0, SUMMARY},
+                                          {"targets-down", 0, 0, DOWN},
+                                          {"list", 0, 0, LIST},
+                                          {"help", 0, 0, HELP},
+                                          {"version", 0, 0, VERSION},
+                                          {0, 0, 0, 0}};
     o->jobs = 4;
     o->timeout = "2";
     opterr = 0;
@@ -121,6 +143,9 @@ static int parse(int argc, char **argv, struct options *o)
         switch (c) {
         case CAT:
             o->catalogue = optarg;
+            break;
+        case MUTATIONS:
+            o->mutations = optarg;
             break;
         case WORK:
             o->work = optarg;
@@ -189,8 +214,11 @@ static int parse(int argc, char **argv, struct options *o)
     }
     if (optind < argc)
         return bad_usage("unexpected argument '%s'", argv[optind]);
-    if (!o->catalogue)
-        return bad_usage("%s", "--catalogue FILE is required");
+    if (!o->catalogue && !o->mutations)
+        return bad_usage("%s", "--catalogue FILE or --mutations FILE is required");
+    if (o->mutations && !o->tools.mock)
+        return bad_usage("%s", "--mutations needs --mock (the catalogue is checked against "
+                               "itest-mock --list-mutations)");
     if (o->list)
         return 0;
     if (!o->work || !o->tools.mock || !o->tools.pg || !o->tools.report || !o->tools.rules ||
@@ -239,9 +267,12 @@ static void known_environment(const char *timeout)
     setenv("INTEGRATION_TEST_PERF_DURATION", "1", 1);
 }
 
-/* Every case the catalogue names exists in its suite (`--list`). */
-static int check_cases_exist(const struct options *o, const struct teeth_catalogue *cat)
+/* Every case the catalogue (read from source) names exists in its suite (`--list`). */
+static int check_cases_exist(const struct options *o, const char *source,
+                             const struct teeth_catalogue *cat)
 {
+    if (cat->n == 0)
+        return 0;
     char *lists[MAX_SUITES] = {0};
     int rc = 0;
     for (size_t s = 0; s < o->nsuites; s++) {
@@ -271,15 +302,15 @@ static int check_cases_exist(const struct options *o, const struct teeth_catalog
             snprintf(needle, sizeof needle, "\n%s\n", strchr(e->cases[j], '.') + 1);
             if (!s) {
                 fprintf(stderr,
-                        "itest-teeth: %s: fault \"%s\" names %s, but no --suite runs "
+                        "itest-teeth: %s: \"%s\" names %s, but no --suite runs "
                         "that suite\n",
-                        o->catalogue, e->id, e->cases[j]);
+                        source, e->id, e->cases[j]);
                 rc = -1;
             } else if (!strstr(lists[s - o->suites], needle)) {
                 fprintf(stderr,
-                        "itest-teeth: %s: fault \"%s\" names %s, which %s --list does "
+                        "itest-teeth: %s: \"%s\" names %s, which %s --list does "
                         "not print\n",
-                        o->catalogue, e->id, e->cases[j], s->exe);
+                        source, e->id, e->cases[j], s->exe);
                 rc = -1;
             }
         }
@@ -330,11 +361,17 @@ static void judge(const struct teeth_entry *e, const struct teeth_outcome *out, 
         const struct teeth_case_result *c = &out->cases[i];
         bool failed = strcmp(c->outcome, "failed") == 0 || strcmp(c->outcome, "errored") == 0;
         bool right = failed && c->category && strcmp(c->category, e->category) == 0;
-        r->caught &= right;
+        /* a mutation's failure must also say what was wrong, in the catalogue's words */
+        bool named = !e->message_regex ||
+                     (c->message && regexec(e->message_regex, c->message, 0, NULL, 0) == 0);
+        r->caught &= right && named;
         if (!right)
             fprintf(f, "      %s: %s%s%s (expected: failed as %s)%s%s\n", c->id, c->outcome,
                     failed ? " as " : "", failed ? (c->category ? c->category : "none") : "",
                     e->category, c->message ? ": " : "", c->message ? c->message : "");
+        else if (!named)
+            fprintf(f, "      %s: failed as %s, but the message does not match /%s/: %s\n", c->id,
+                    c->category, e->message, c->message ? c->message : "(none)");
     }
     fclose(f);
     r->detail = text;
@@ -362,9 +399,11 @@ static void run_fault(struct run *run, const char *dir, size_t k)
     struct result *r = &run->results[run->order[k]];
     double t0 = itest_now_s();
     struct teeth_outcome out = {0};
-    if (target_mock_start(&run->o->tools, dir, e->faults, NULL) != 0) {
+    struct target_mock m = {.faults = e->faults, .mutate = e->mutation};
+    if (target_mock_start(&run->o->tools, dir, &m) != 0) {
         out.broken = true;
-        snprintf(out.problem, sizeof out.problem, "the mock did not start with the fault");
+        snprintf(out.problem, sizeof out.problem, "the mock did not start with the %s",
+                 e->mutation ? "mutation" : "fault");
     } else {
         teeth_check_run(&run->o->tools, run->o->suites, run->o->nsuites, dir, e->cases, e->ncases,
                         NULL, &out);
@@ -406,7 +445,7 @@ static void run_target(struct run *run, const char *dir, size_t k)
     char *env[3] = {NULL};
     bool db_down = e->how == TEETH_DOWN && strcmp(e->service, "postgres") == 0;
     const char *mock_down = e->how == TEETH_DOWN && !db_down ? e->service : NULL;
-    int rc = target_mock_start(&o->tools, dir, NULL, mock_down);
+    int rc = target_mock_start(&o->tools, dir, &(struct target_mock){.down = mock_down});
     if (rc == 0 && db_down) {
         /* a configured server that is not running: its URL names a port nothing listens on */
         char url[1024], bouncer[1024];
@@ -442,29 +481,44 @@ static void run_target(struct run *run, const char *dir, size_t k)
     report(run, k);
 }
 
-static int run_catalogue(const struct options *o, const struct teeth_catalogue *cat)
+/* Faults and mutations in a private mock of their own run several at once. */
+static bool per_mock(const struct teeth_entry *e)
+{
+    return e->how == TEETH_FAULT || e->how == TEETH_MUTATION;
+}
+
+/* Runs every selected entry of cat, prints its score and what it missed, and appends them to
+ * summary. Returns 0 when each was caught, 1 when one was not, 2 when none is selected. */
+static int run_catalogue(const struct options *o, const struct teeth_catalogue *cat, bool mutations,
+                         FILE *summary)
 {
     struct run run = {.o = o, .cat = cat};
     pthread_mutex_init(&run.lock, NULL);
-    run.results = calloc(cat->n, sizeof *run.results);
-    run.order = calloc(cat->n, sizeof *run.order);
+    run.results = calloc(cat->n ? cat->n : 1, sizeof *run.results);
+    run.order = calloc(cat->n ? cat->n : 1, sizeof *run.order);
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < cat->n; i++)
-            if ((cat->entries[i].how == TEETH_FAULT) == (pass == 0) &&
-                selected(o, cat->entries[i].id)) {
+            if (per_mock(&cat->entries[i]) == (pass == 0) && selected(o, cat->entries[i].id)) {
                 run.order[run.ntotal++] = i;
                 run.nfaults += pass == 0;
             }
     if (run.ntotal == 0) {
-        fprintf(stderr, "itest-teeth: no fault of %s matches --only\n", o->catalogue);
+        free(run.results);
+        free(run.order);
         return 2;
     }
-    printf("itest-teeth: %zu faults to inject (%zu kind x endpoint pairs ruled out by the "
-           "catalogue), %d at once\n",
-           run.ntotal, cat->not_applicable, o->jobs);
+    if (mutations)
+        printf("itest-teeth: %zu mutations to plant (%zu ruled out by the catalogue), %d at "
+               "once\n",
+               run.ntotal, cat->n_ruled_out, o->jobs);
+    else
+        printf("itest-teeth: %zu faults to inject (%zu kind x endpoint pairs ruled out by the "
+               "catalogue), %d at once\n",
+               run.ntotal, cat->not_applicable, o->jobs);
     fflush(stdout);
     double t0 = itest_now_s();
-    if (target_db_start(&o->tools, o->work, TARGET_POOL_SIZE) != 0)
+    /* the mutations break the HTTP services only: their cases need no database */
+    if (!mutations && target_db_start(&o->tools, o->work, TARGET_POOL_SIZE) != 0)
         return 1;
 
     int nworkers = o->jobs < (int)run.nfaults ? o->jobs : (int)run.nfaults;
@@ -483,20 +537,30 @@ static int run_catalogue(const struct options *o, const struct teeth_catalogue *
     /* target faults change what every worker shares: one at a time, after the rest */
     for (size_t k = run.nfaults; rc == 0 && k < run.ntotal; k++)
         run_target(&run, workers[0].dir, k);
-    target_db_stop(&o->tools, o->work);
+    if (!mutations)
+        target_db_stop(&o->tools, o->work);
 
     size_t caught = 0, broken = 0;
-    char *summary = NULL;
+    char *text = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&summary, &len);
+    FILE *f = open_memstream(&text, &len);
     for (size_t k = 0; k < run.ntotal; k++) {
         struct result *r = &run.results[run.order[k]];
         caught += r->caught;
         broken += r->broken;
     }
-    fprintf(f, "teeth score: %zu/%zu faults caught (%.1f%%)%s in %.0f s\n", caught, run.ntotal,
-            100.0 * (double)caught / (double)run.ntotal,
-            broken ? ", some runs crashed or hung" : "", itest_now_s() - t0);
+    const char *trouble = broken ? ", some runs crashed or hung" : "";
+    if (mutations) {
+        size_t all = run.ntotal + cat->n_ruled_out, ok = caught + cat->n_ruled_out;
+        fprintf(f,
+                "mutation score: %zu/%zu mutations caught or ruled out (%.1f%%): %zu caught, %zu "
+                "ruled out with a reason%s, in %.0f s\n",
+                ok, all, 100.0 * (double)ok / (double)all, caught, cat->n_ruled_out, trouble,
+                itest_now_s() - t0);
+    } else {
+        fprintf(f, "teeth score: %zu/%zu faults caught (%.1f%%)%s in %.0f s\n", caught, run.ntotal,
+                100.0 * (double)caught / (double)run.ntotal, trouble, itest_now_s() - t0);
+    }
     for (size_t k = 0; k < run.ntotal; k++) {
         const struct teeth_entry *e = &cat->entries[run.order[k]];
         struct result *r = &run.results[run.order[k]];
@@ -504,11 +568,12 @@ static int run_catalogue(const struct options *o, const struct teeth_catalogue *
             fprintf(f, "  %s %s -> %s\n%s", r->broken ? "broken:" : "not caught:", e->id,
                     e->category, r->detail ? r->detail : "");
     }
+    for (size_t i = 0; i < cat->n_ruled_out; i++)
+        fprintf(f, "  ruled out: %s: %s\n", cat->ruled_out[i].id, cat->ruled_out[i].reason);
     fclose(f);
-    printf("%s", summary);
-    if (o->summary && teeth_write_summary(o->summary, summary) != 0)
-        rc = -1;
-    free(summary);
+    printf("%s", text);
+    fputs(text, summary);
+    free(text);
     for (size_t i = 0; i < cat->n; i++)
         free(run.results[i].detail);
     free(run.results);
@@ -518,6 +583,41 @@ static int run_catalogue(const struct options *o, const struct teeth_catalogue *
     return rc == 0 && caught == run.ntotal ? 0 : 1;
 }
 
+static void list(const struct teeth_catalogue *cat)
+{
+    for (size_t i = 0; i < cat->n; i++) {
+        printf("%s -> %s:", cat->entries[i].id, cat->entries[i].category);
+        for (size_t j = 0; j < cat->entries[i].ncases; j++)
+            printf(" %s", cat->entries[i].cases[j]);
+        printf("\n");
+    }
+    for (size_t i = 0; i < cat->n_ruled_out; i++)
+        printf("mutation %s: ruled out: %s\n", cat->ruled_out[i].id, cat->ruled_out[i].reason);
+}
+
+/* Runs the catalogues given and writes --summary. */
+static int run_all(const struct options *o, const struct teeth_catalogue *faults,
+                   const struct teeth_catalogue *mutations)
+{
+    char *summary = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&summary, &len);
+    int rc_faults = o->catalogue ? run_catalogue(o, faults, false, f) : 2;
+    int rc_mutations = o->mutations ? run_catalogue(o, mutations, true, f) : 2;
+    fclose(f);
+    int rc = 0;
+    if (rc_faults == 2 && rc_mutations == 2) {
+        fprintf(stderr, "itest-teeth: no fault or mutation matches --only\n");
+        rc = 2;
+    } else if (rc_faults == 1 || rc_mutations == 1) {
+        rc = 1;
+    }
+    if (o->summary && teeth_write_summary(o->summary, summary) != 0 && rc == 0)
+        rc = 1;
+    free(summary);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options o = {0};
@@ -525,33 +625,45 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    struct teeth_catalogue cat;
+    struct teeth_catalogue faults = {0}, mutations = {0};
     char err[1024];
-    if (teeth_catalogue_load(o.catalogue, &cat, err, sizeof err) != 0) {
+    if (o.catalogue && teeth_catalogue_load(o.catalogue, &faults, err, sizeof err) != 0) {
         fprintf(stderr, "itest-teeth: %s\n", err);
         return 2;
     }
-    if (o.list) {
-        for (size_t i = 0; i < cat.n; i++) {
-            printf("%s -> %s:", cat.entries[i].id, cat.entries[i].category);
-            for (size_t j = 0; j < cat.entries[i].ncases; j++)
-                printf(" %s", cat.entries[i].cases[j]);
-            printf("\n");
-        }
-        teeth_catalogue_free(&cat);
-        return 0;
-    }
-    if (mkdir(o.work, 0755) != 0 && errno != EEXIST) {
+    const char *work = o.work ? o.work : ".";
+    if (o.work && mkdir(o.work, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "itest-teeth: --work-dir %s: %s\n", o.work, strerror(errno));
-        teeth_catalogue_free(&cat);
+        teeth_catalogue_free(&faults);
         return 2;
     }
-    known_environment(o.timeout);
-    if (check_cases_exist(&o, &cat) != 0)
+    char list_dir[] = "/tmp/itest-teeth-list-XXXXXX";
+    if (!o.work && o.mutations && !mkdtemp(list_dir)) {
+        fprintf(stderr, "itest-teeth: cannot make a temporary directory: %s\n", strerror(errno));
+        teeth_catalogue_free(&faults);
+        return 2;
+    }
+    if (o.mutations && teeth_mutations_load(o.mutations, o.tools.mock, o.work ? work : list_dir,
+                                            &mutations, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-teeth: %s\n", err);
         rc = 2;
-    else
-        rc = o.targets_down ? teeth_targets_down(&o.tools, o.suites, o.nsuites, o.work, o.summary)
-                            : run_catalogue(&o, &cat);
-    teeth_catalogue_free(&cat);
+    }
+    if (!o.work && o.mutations)
+        itest_remove_tree(list_dir);
+    if (rc == 0 && o.list) {
+        list(&faults);
+        list(&mutations);
+    } else if (rc == 0) {
+        known_environment(o.timeout);
+        if (check_cases_exist(&o, o.catalogue, &faults) != 0 ||
+            check_cases_exist(&o, o.mutations, &mutations) != 0)
+            rc = 2;
+        else if (o.targets_down)
+            rc = teeth_targets_down(&o.tools, o.suites, o.nsuites, o.work, o.summary);
+        else
+            rc = run_all(&o, &faults, &mutations);
+    }
+    teeth_catalogue_free(&faults);
+    teeth_catalogue_free(&mutations);
     return rc;
 }

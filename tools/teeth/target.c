@@ -93,7 +93,8 @@ int target_worker_init(const char *work, const char *dir)
 
 /* Runs one itest-mock instance of the given services (NULL: all) with state file state. */
 static int mock_instance(const struct teeth_tools *t, const char *dir, const char *state,
-                         const char *faults_file, const char *const *only, size_t nonly)
+                         const char *faults_file, const char *mutate, const char *const *only,
+                         size_t nonly)
 {
     char log[4200], requests[4200];
     snprintf(log, sizeof log, "%s/mock.log", dir);
@@ -107,6 +108,10 @@ static int mock_instance(const struct teeth_tools *t, const char *dir, const cha
     if (faults_file) {
         argv[n++] = "--faults";
         argv[n++] = (char *)faults_file;
+    }
+    if (mutate) {
+        argv[n++] = "--mutate";
+        argv[n++] = (char *)mutate;
     }
     for (size_t i = 0; i < nonly; i++) {
         argv[n++] = "--service";
@@ -163,9 +168,9 @@ static int merge_down(const char *dir, const char *down_state)
     return rc;
 }
 
-int target_mock_start(const struct teeth_tools *t, const char *dir, const char *faults,
-                      const char *down)
+int target_mock_start(const struct teeth_tools *t, const char *dir, const struct target_mock *m)
 {
+    const char *faults = m->faults, *down = m->down;
     char state[4200], faults_file[4200];
     snprintf(state, sizeof state, "%s/mocks.json", dir);
     unlink(state);
@@ -178,7 +183,7 @@ int target_mock_start(const struct teeth_tools *t, const char *dir, const char *
         }
     }
     if (!down)
-        return mock_instance(t, dir, state, faults ? faults_file : NULL, NULL, 0);
+        return mock_instance(t, dir, state, faults ? faults_file : NULL, m->mutate, NULL, 0);
 
     /* The service that is down ran once, so that its URL is a real, now closed, port. */
     bool all = strcmp(down, "all") == 0;
@@ -194,14 +199,15 @@ int target_mock_start(const struct teeth_tools *t, const char *dir, const char *
     snprintf(down_state, sizeof down_state, "%s/down.json", dir);
     char kept[4300];
     snprintf(kept, sizeof kept, "%s.kept", down_state);
-    if (mock_instance(t, dir, down_state, NULL, dead, ndead) != 0)
+    if (mock_instance(t, dir, down_state, NULL, NULL, dead, ndead) != 0)
         return -1;
     /* --stop removes the state file: keep a copy of what it said */
     if (link(down_state, kept) != 0 && errno != EEXIST)
         return -1;
     stop_instance(t, dir, down_state);
     rename(kept, down_state);
-    if (nalive && mock_instance(t, dir, state, faults ? faults_file : NULL, alive, nalive) != 0)
+    if (nalive &&
+        mock_instance(t, dir, state, faults ? faults_file : NULL, m->mutate, alive, nalive) != 0)
         return -1;
     return merge_down(dir, down_state);
 }

@@ -35,12 +35,17 @@ int target_db_doctor(const char *work, const char *sql);
  * linked in from work/pg-state. 0 or -1. */
 int target_worker_init(const char *work, const char *dir);
 
-/* Starts the mocks (every service) with faults (the text of a --faults file, or NULL) and writes
- * dir/mocks.json. With down set, that service is left stopped: its entry in mocks.json names a
- * port nothing listens on, as when a mock dies under a run ("all" stops every service). 0 or -1
- * (the reason in dir/mock.log and on stderr). */
-int target_mock_start(const struct teeth_tools *t, const char *dir, const char *faults,
-                      const char *down);
+/* What the private mocks are started with. */
+struct target_mock {
+    const char *faults; /* the text of a --faults file, or NULL */
+    const char *mutate; /* --mutate NAME, or NULL */
+    const char *down;   /* a service left stopped ("all": every one), or NULL */
+};
+
+/* Starts the mocks (every service) as m says and writes dir/mocks.json. A service that is down
+ * has an entry in mocks.json naming a port nothing listens on, as when a mock dies under a run.
+ * 0 or -1 (the reason in dir/mock.log and on stderr). */
+int target_mock_start(const struct teeth_tools *t, const char *dir, const struct target_mock *m);
 void target_mock_stop(const struct teeth_tools *t, const char *dir);
 
 #endif

@@ -12,5 +12,8 @@
 #define ITEST_CATEGORY_INVALID_JSON "invalid JSON"
 #define ITEST_CATEGORY_UNAVAILABLE "unavailable"
 #define ITEST_CATEGORY_SCHEMA "schema" /* the target's schema is not the one expected */
+/* A target answered, but not what the contract says: no keyword in the rest of the message
+ * (a header named x-ratelimit-..., a status the case expected) may steer the category. */
+#define ITEST_CATEGORY_ASSERTION "assertion"
 
 #endif

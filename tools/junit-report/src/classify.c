@@ -79,6 +79,7 @@ static const struct {
     {"[HTTP 4xx]", "HTTP 4xx"},
     {"[invalid JSON]", "invalid JSON or schema"},
     {"[schema]", "invalid JSON or schema"},
+    {"[assertion]", "assertion"},
 };
 
 /* Then the patterns, first match wins: the specific before the generic. */
