@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* POSTs /embeddings and returns the parsed reply (fails the case on any error). */
-static cJSON *embed(const char *input_json, const char *format)
+/* POSTs /embeddings with input and one more member (`"name": value`) and returns the parsed
+ * reply (fails the case on any error). */
+static cJSON *embed_with(const char *input_json, const char *member)
 {
     char body[1024];
-    snprintf(body, sizeof body, "{\"model\": \"%s\", \"input\": %s, \"encoding_format\": \"%s\"}",
-             itest_llm_embedding_model(), input_json, format);
+    snprintf(body, sizeof body, "{\"model\": \"%s\", \"input\": %s, %s}",
+             itest_llm_embedding_model(), input_json, member);
     struct itest_http_response r;
     char url[1024];
     itest_llm_post(&r, "/embeddings", body, NULL);
@@ -23,6 +24,14 @@ static cJSON *embed(const char *input_json, const char *format)
     itest_http_response_free(&r);
     itest_assert_json_string(reply, "object", "list");
     return reply;
+}
+
+/* embed_with() in an encoding_format, "float" or "base64". */
+static cJSON *embed(const char *input_json, const char *format)
+{
+    char member[64];
+    snprintf(member, sizeof member, "\"encoding_format\": \"%s\"", format);
+    return embed_with(input_json, member);
 }
 
 static int b64_value(char c)
@@ -128,15 +137,7 @@ void embeddings_dimensions_honoured(void **state)
     const char *model = itest_llm_embedding_model();
     if (!itest_service_is_mock(ITEST_LLM) && strncmp(model, "text-embedding-3", 16) != 0)
         itest_skip("dimensions is a text-embedding-3 parameter; LLM_EMBEDDING_MODEL=%s", model);
-    char body[512];
-    snprintf(body, sizeof body,
-             "{\"model\": \"%s\", \"input\": \"a short text\", \"dimensions\": 256}", model);
-    struct itest_http_response r;
-    char url[1024];
-    itest_llm_post(&r, "/embeddings", body, NULL);
-    itest_assert_http_status(&r, "POST", itest_llm_url(url, sizeof url, "/embeddings"), 200);
-    cJSON *reply = itest_json_parse_or_fail(r.body, r.body_len, "the embeddings reply");
-    itest_http_response_free(&r);
+    cJSON *reply = embed_with("\"a short text\"", "\"dimensions\": 256");
     int got = cJSON_GetArraySize(itest_json_require(reply, "data[0].embedding"));
     itest_check(got == 256, "dimensions 256 asked for vectors of 256 numbers; got %d", got);
     cJSON_Delete(reply);
