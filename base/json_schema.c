@@ -66,7 +66,7 @@ static bool problem(struct ctx *c, const char *fmt, ...)
 
 /* ---- $ref within the document ---- */
 
-static const cJSON *resolve(const cJSON *root, const char *ref)
+const cJSON *itest_json_schema_resolve(const cJSON *root, const char *ref)
 {
     if (strcmp(ref, "#") == 0)
         return root;
@@ -213,7 +213,7 @@ static bool check_keyword(struct ctx *c, const cJSON *k)
         return true;
     }
     if (strcmp(name, "$ref") == 0) {
-        if (!cJSON_IsString(k) || !resolve(c->root, k->valuestring))
+        if (!cJSON_IsString(k) || !itest_json_schema_resolve(c->root, k->valuestring))
             return problem(c, "$ref %s does not name a schema in this document",
                            cJSON_IsString(k) ? k->valuestring : "(not a string)");
         return true;
@@ -460,7 +460,7 @@ static bool valid(struct ctx *c, const cJSON *s, const cJSON *v)
     if (ref) {
         if (++c->depth > 64)
             return problem(c, "$ref recursion deeper than 64");
-        bool ok = valid(c, resolve(c->root, ref->valuestring), v);
+        bool ok = valid(c, itest_json_schema_resolve(c->root, ref->valuestring), v);
         c->depth--;
         /* draft 7: $ref overrides its siblings */
         return ok;

@@ -2,7 +2,7 @@
  * --faults), the LLM's reply rules (--rules), and the tokenizer that paces the SSE writer over
  * any text. Input byte 0 picks which; the rest is the JSON or the text. */
 #include "faults.h"
-#include "llm_text.h"
+#include "llm_rules.h"
 
 #include "itest/json_parse.h"
 

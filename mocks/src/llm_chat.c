@@ -1,54 +1,17 @@
-/* Chat completions: the request read and checked as OpenAI does, the answer decided, the plain
- * reply (streams are llm_stream.c's). */
+/* Chat completions: the request read and checked as OpenAI does (messages, tools and the tool
+ * choice, response_format, stop, seed, logprobs, n), the answer decided (llm_answer.c), the
+ * plain reply (streams are llm_stream.c's). */
 #include "llm.h"
+
+#include "itest/json_schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* The text of a message's content: a string, or the text parts of an array, or "". */
-static const char *content_text(const cJSON *content, char **owned)
+static bool read_messages(struct mock_request *req, const cJSON *messages, struct ask *a)
 {
-    *owned = NULL;
-    if (cJSON_IsString(content))
-        return content->valuestring;
-    if (!cJSON_IsArray(content))
-        return "";
-    size_t len = 0;
-    for (const cJSON *p = content->child; p; p = p->next) {
-        const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(p, "text"));
-        len += t ? strlen(t) + 1 : 0;
-    }
-    char *text = calloc(1, len + 1);
-    for (const cJSON *p = content->child; p && text; p = p->next) {
-        const char *t = cJSON_GetStringValue(cJSON_GetObjectItem(p, "text"));
-        if (t) {
-            if (*text)
-                strcat(text, "\n");
-            strcat(text, t);
-        }
-    }
-    *owned = text;
-    return text ? text : "";
-}
-
-static void chat_free(struct chat *c)
-{
-    free(c->conversation);
-    free(c->prompt);
-}
-
-static bool read_chat(struct mock_request *req, const cJSON *body, struct chat *c)
-{
-    memset(c, 0, sizeof *c);
-    c->n = 1;
-    if (!cJSON_IsObject(body))
-        return llm_bad_request(req, NULL, "The request body must be a JSON object.");
-    const cJSON *model = cJSON_GetObjectItemCaseSensitive(body, "model");
-    if (!cJSON_IsString(model) || !model->valuestring[0])
-        return llm_bad_request(req, "model", "You must provide a model parameter.");
-    c->model = model->valuestring;
-    const cJSON *messages = cJSON_GetObjectItemCaseSensitive(body, "messages");
     if (!cJSON_IsArray(messages))
         return llm_bad_request(req, "messages", "Missing required parameter: 'messages'.");
     if (cJSON_GetArraySize(messages) == 0)
@@ -57,7 +20,6 @@ static bool read_chat(struct mock_request *req, const cJSON *body, struct chat *
                                "length 1.");
     static const char *const roles[] = {"system",    "developer", "user",
                                         "assistant", "tool",      "function"};
-    size_t conv_len = 0;
     int i = 0;
     for (const cJSON *m = messages->child; m; m = m->next, i++) {
         char param[48];
@@ -81,36 +43,137 @@ static bool read_chat(struct mock_request *req, const cJSON *body, struct chat *
                                    "content parts.");
         }
         char *owned;
-        const char *text = content_text(content, &owned);
-        c->prompt_tokens += 4 + llm_count_tokens(text);
-        size_t add = strlen(role->valuestring) + strlen(text) + 3;
-        char *conv = realloc(c->conversation, conv_len + add + 1);
-        if (conv) {
-            c->conversation = conv;
-            conv_len += (size_t)sprintf(conv + conv_len, "%s: %s\n", role->valuestring, text);
-        }
+        const char *text = llm_content_text(content, &owned);
+        /* an assistant's tool calls are part of the conversation too */
+        const cJSON *calls = cJSON_GetObjectItemCaseSensitive(m, "tool_calls");
+        char *calls_text = cJSON_IsArray(calls) ? cJSON_PrintUnformatted(calls) : NULL;
+        llm_ask_add(a, role->valuestring, calls_text ? calls_text : text);
+        free(calls_text);
+        free(a->tool_output);
+        a->tool_output = strcmp(role->valuestring, "tool") == 0 ? strdup(text) : NULL;
         if (strcmp(role->valuestring, "user") == 0) {
-            free(c->prompt);
-            c->prompt = strdup(text);
+            free(a->prompt);
+            a->prompt = strdup(text);
         }
         free(owned);
     }
-    c->prompt_tokens += 3;
-    if (!c->prompt)
-        c->prompt = strdup("");
-    const cJSON *tools = cJSON_GetObjectItemCaseSensitive(body, "tools");
-    if (tools) {
-        char *text = cJSON_PrintUnformatted(tools);
-        c->prompt_tokens += text ? llm_count_tokens(text) : 0;
-        free(text);
+    a->prompt_tokens += 3;
+    if (!a->prompt)
+        a->prompt = strdup("");
+    return true;
+}
+
+/* response_format: text, json_object (the messages must say "JSON"), or json_schema. */
+static bool read_format(struct mock_request *req, const struct llm *l, const cJSON *body,
+                        struct ask *a)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(body, "response_format");
+    if (!f || cJSON_IsNull(f))
+        return true;
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "type"));
+    if (!type)
+        return llm_bad_request(req, "response_format",
+                               "Missing required parameter: 'response_format.type'.");
+    if (strcmp(type, "text") == 0)
+        return true;
+    if (strcmp(type, "json_object") == 0) {
+        if (!llm_offers(l, ITEST_LLM_CAP_JSON_OBJECT))
+            return llm_bad_request(req, "response_format",
+                                   "response_format of type 'json_object' is not supported.");
+        if (!a->conversation || !strcasestr(a->conversation, "json"))
+            return llm_bad_request(req, "messages",
+                                   "'messages' must contain the word 'json' in some form, to use "
+                                   "'response_format' of type 'json_object'.");
+        a->format = FORMAT_JSON_OBJECT;
+        return true;
     }
+    if (strcmp(type, "json_schema") != 0)
+        return llm_bad_request(req, "response_format.type",
+                               "Invalid value: expected 'text', 'json_object' or 'json_schema'.");
+    if (!llm_offers(l, ITEST_LLM_CAP_STRICT_SCHEMA))
+        return llm_bad_request(req, "response_format",
+                               "response_format of type 'json_schema' is not supported.");
+    const cJSON *js = cJSON_GetObjectItemCaseSensitive(f, "json_schema");
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(js, "name"));
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(js, "schema");
+    if (!name || !*name)
+        return llm_bad_request(req, "response_format.json_schema.name",
+                               "Missing required parameter: 'response_format.json_schema.name'.");
+    char err[300];
+    if (!cJSON_IsObject(schema) || itest_json_schema_check(schema, err, sizeof err) != 0) {
+        char message[400];
+        snprintf(message, sizeof message, "Invalid schema for response_format '%s': %s.", name,
+                 cJSON_IsObject(schema) ? err : "expected an object");
+        return llm_bad_request(req, "response_format", message);
+    }
+    a->format = FORMAT_JSON_SCHEMA;
+    a->schema = schema;
+    return true;
+}
+
+/* stop (a string or up to 4), seed, logprobs and top_logprobs. */
+static bool read_sampling(struct mock_request *req, const struct llm *l, const cJSON *body,
+                          struct ask *a)
+{
+    const cJSON *stop = cJSON_GetObjectItemCaseSensitive(body, "stop");
+    if (cJSON_IsString(stop)) {
+        a->stop[a->n_stop++] = stop->valuestring;
+    } else if (cJSON_IsArray(stop)) {
+        if (cJSON_GetArraySize(stop) > MAX_STOP)
+            return llm_bad_request(req, "stop", "Invalid 'stop': at most 4 sequences.");
+        for (const cJSON *s = stop->child; s; s = s->next) {
+            if (!cJSON_IsString(s))
+                return llm_bad_request(req, "stop", "Invalid 'stop': expected strings.");
+            a->stop[a->n_stop++] = s->valuestring;
+        }
+    } else if (stop && !cJSON_IsNull(stop)) {
+        return llm_bad_request(req, "stop", "Invalid type for 'stop': expected a string or array.");
+    }
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(body, "seed");
+    long v = 0;
+    if (!llm_whole_param(req, body, "seed", -2147483647L, 2147483647L, &v))
+        return false;
+    a->has_seed = cJSON_IsNumber(seed) && llm_offers(l, ITEST_LLM_CAP_SEED);
+    a->seed = a->has_seed ? v : 0;
+    if (!llm_offers(l, ITEST_LLM_CAP_STOP))
+        a->n_stop = 0; /* a server without stop sequences ignores them */
+    const cJSON *logprobs = cJSON_GetObjectItemCaseSensitive(body, "logprobs");
+    if (logprobs && !cJSON_IsBool(logprobs) && !cJSON_IsNull(logprobs))
+        return llm_bad_request(req, "logprobs", "Invalid type for 'logprobs': expected a boolean.");
+    a->logprobs = cJSON_IsTrue(logprobs);
+    if (a->logprobs && !llm_offers(l, ITEST_LLM_CAP_LOGPROBS))
+        return llm_bad_request(req, "logprobs", "logprobs are not supported.");
+    if (!llm_whole_param(req, body, "top_logprobs", 0, 20, &a->top_logprobs))
+        return false;
+    if (a->top_logprobs > 0 && !a->logprobs)
+        return llm_bad_request(req, "top_logprobs",
+                               "'top_logprobs' requires 'logprobs' to be true.");
+    return true;
+}
+
+static bool read_chat(struct mock_request *req, const struct llm *l, const cJSON *body,
+                      struct ask *a, cJSON **tools)
+{
+    a->n = 1;
+    *tools = NULL;
+    if (!cJSON_IsObject(body))
+        return llm_bad_request(req, NULL, "The request body must be a JSON object.");
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(body, "model");
+    if (!cJSON_IsString(model) || !model->valuestring[0])
+        return llm_bad_request(req, "model", "You must provide a model parameter.");
+    a->model = model->valuestring;
+    if (!read_messages(req, cJSON_GetObjectItemCaseSensitive(body, "messages"), a) ||
+        !llm_read_tools(req, body, false, a, tools))
+        return false;
+    if (a->tools && !llm_offers(l, ITEST_LLM_CAP_TOOLS))
+        return llm_bad_request(req, "tools", "tools are not supported by this server.");
     const cJSON *stream = cJSON_GetObjectItemCaseSensitive(body, "stream");
     if (stream && !cJSON_IsBool(stream) && !cJSON_IsNull(stream))
         return llm_bad_request(req, "stream", "Invalid type for 'stream': expected a boolean.");
-    c->stream = cJSON_IsTrue(stream);
+    a->stream = cJSON_IsTrue(stream);
     const cJSON *options = cJSON_GetObjectItemCaseSensitive(body, "stream_options");
     if (options && !cJSON_IsNull(options)) {
-        if (!c->stream)
+        if (!a->stream)
             return llm_bad_request(
                 req, "stream_options",
                 "The 'stream_options' parameter is only allowed when 'stream' is "
@@ -120,86 +183,47 @@ static bool read_chat(struct mock_request *req, const cJSON *body, struct chat *
             return llm_bad_request(req, "stream_options.include_usage",
                                    "Invalid type for 'stream_options.include_usage': expected a "
                                    "boolean.");
-        c->include_usage = cJSON_IsTrue(usage);
+        a->include_usage = cJSON_IsTrue(usage) && llm_offers(l, ITEST_LLM_CAP_INCLUDE_USAGE);
     }
-    if (!llm_whole_param(req, body, "max_tokens", 1, 1000000, &c->max_tokens) ||
-        !llm_whole_param(req, body, "max_completion_tokens", 1, 1000000, &c->max_tokens) ||
-        !llm_whole_param(req, body, "n", 1, 128, &c->n))
+    if (!llm_whole_param(req, body, "max_tokens", 1, 1000000, &a->max_tokens) ||
+        !llm_whole_param(req, body, "max_completion_tokens", 1, 1000000, &a->max_tokens) ||
+        !llm_whole_param(req, body, "n", 1, llm_offers(l, ITEST_LLM_CAP_N_CHOICES) ? 128 : 1,
+                         &a->n))
         return false;
-    const cJSON *temperature = cJSON_GetObjectItemCaseSensitive(body, "temperature");
-    if (temperature && !cJSON_IsNull(temperature) &&
-        (!cJSON_IsNumber(temperature) || temperature->valuedouble < 0 ||
-         temperature->valuedouble > 2))
-        return llm_bad_request(req, "temperature",
-                               "Invalid 'temperature': expected a number between 0 and 2.");
-    return true;
+    return read_format(req, l, body, a) && read_sampling(req, l, body, a);
 }
 
-static void decide(const struct mock_request *req, struct llm *l, const struct chat *c,
-                   struct answer *a)
-{
-    memset(a, 0, sizeof *a);
-    const struct llm_rule *rule = llm_rules_match(&l->rules, c->prompt, c->model);
-    a->finish_reason = "stop";
-    if (rule && rule->tool_name) {
-        a->tool_name = rule->tool_name;
-        a->tool_arguments = rule->tool_arguments;
-        a->finish_reason =
-            mock_mutated(req, MOCK_MUT_LLM_TOOL_CALL_FINISH_STOP) ? "stop" : "tool_calls";
-        a->completion_tokens =
-            llm_count_tokens(rule->tool_name) + llm_count_tokens(rule->tool_arguments) + 3;
-    } else {
-        a->content = rule ? strdup(rule->reply)
-                          : llm_default_reply(c->conversation ? c->conversation : "", c->prompt);
-        if (!a->content)
-            a->content = strdup("");
-        size_t tokens = llm_count_tokens(a->content);
-        if (c->max_tokens > 0 && tokens > (size_t)c->max_tokens &&
-            !mock_mutated(req, MOCK_MUT_LLM_MAX_TOKENS_IGNORED)) {
-            a->content[llm_prefix_bytes(a->content, (size_t)c->max_tokens)] = '\0';
-            if (!mock_mutated(req, MOCK_MUT_LLM_COMPLETION_TOKENS_PAST_MAX))
-                tokens = (size_t)c->max_tokens;
-            a->finish_reason =
-                mock_mutated(req, MOCK_MUT_LLM_LENGTH_CALLED_STOP) ? "stop" : "length";
-        }
-        a->completion_tokens = tokens;
-    }
-    a->delay_ms = rule ? rule->delay_ms : 0;
-}
-
-static void reply_plain(struct mock_request *req, const struct chat *c, const struct answer *a,
+static void reply_plain(struct mock_request *req, const struct ask *a, const struct answer *an,
                         const char *id)
 {
-    cJSON *o = llm_envelope(req, "chat.completion", id, c);
+    cJSON *o = llm_envelope(req, "chat.completion", id, a);
     cJSON *choices = cJSON_AddArrayToObject(o, "choices");
-    char call_id[48];
-    snprintf(call_id, sizeof call_id, "call_%s", id + 9);
-    for (long i = 0; i < c->n; i++) {
+    for (long i = 0; i < a->n; i++) {
         cJSON *choice = cJSON_CreateObject();
         cJSON_AddNumberToObject(
             choice, "index", mock_mutated(req, MOCK_MUT_LLM_CHOICE_INDICES_ZERO) ? 0 : (double)i);
         cJSON *message = cJSON_AddObjectToObject(choice, "message");
         cJSON_AddStringToObject(
             message, "role", mock_mutated(req, MOCK_MUT_LLM_ROLE_WRONG) ? "system" : "assistant");
-        if (a->content) {
-            cJSON_AddStringToObject(message, "content", a->content);
-        } else {
+        if (an->content)
+            cJSON_AddStringToObject(message, "content", an->content);
+        else
             cJSON_AddNullToObject(message, "content");
-            char *arguments = strdup(a->tool_arguments);
-            if (arguments && *arguments && mock_mutated(req, MOCK_MUT_LLM_TOOL_ARGUMENTS_CUT))
-                arguments[strlen(arguments) - 1] = '\0';
-            cJSON_AddItemToObject(
-                message, "tool_calls",
-                llm_tool_calls_json(a, call_id, false, arguments ? arguments : ""));
-            free(arguments);
-        }
-        cJSON_AddNullToObject(message, "refusal");
-        cJSON_AddNullToObject(choice, "logprobs");
-        cJSON_AddStringToObject(choice, "finish_reason", a->finish_reason);
+        if (an->n_calls)
+            cJSON_AddItemToObject(message, "tool_calls", llm_tool_calls_json(an));
+        if (an->refusal)
+            cJSON_AddStringToObject(message, "refusal", an->refusal);
+        else
+            cJSON_AddNullToObject(message, "refusal");
+        if (a->logprobs && an->content)
+            cJSON_AddItemToObject(choice, "logprobs", llm_logprobs_json(a, an->content, 0));
+        else
+            cJSON_AddNullToObject(choice, "logprobs");
+        cJSON_AddStringToObject(choice, "finish_reason", an->finish_reason);
         cJSON_AddItemToArray(choices, choice);
     }
-    cJSON_AddItemToObject(
-        o, "usage", llm_usage_json(req, c->prompt_tokens, a->completion_tokens * (size_t)c->n));
+    cJSON_AddItemToObject(o, "usage",
+                          llm_usage_json(req, a, an, an->completion_tokens * (size_t)a->n));
     mock_reply_json(req, 200, o);
 }
 
@@ -210,41 +234,41 @@ void llm_chat_completions(struct mock_service *svc, struct mock_request *req,
     cJSON *body = mock_request_json(req);
     if (!body)
         return;
-    struct chat c;
-    if (!read_chat(req, body, &c)) {
-        chat_free(&c);
-        cJSON_Delete(body);
-        return;
-    }
-    if (!llm_known_model(l, c.model) && mock_mutated(req, MOCK_MUT_LLM_UNKNOWN_MODEL_SERVED))
-        c.model = l->models[0];
-    c.other_model = c.model;
-    for (size_t i = 0; i < l->n_models && c.other_model == c.model; i++)
-        if (strcmp(l->models[i], c.model) != 0)
-            c.other_model = l->models[i];
-    if (mock_mutated(req, MOCK_MUT_LLM_N_IGNORED))
-        c.n = 1;
-    if (!llm_known_model(l, c.model)) {
-        mock_reply_openai_error(req, 404, "invalid_request_error", "model_not_found", "model",
-                                "The model `%s` does not exist or you do not have access to it.",
-                                c.model);
-    } else {
-        struct answer a;
-        decide(req, l, &c, &a);
-        char id[48];
-        snprintf(id, sizeof id, "chatcmpl-itest%llu", seq);
-        l->prompt_tokens += c.prompt_tokens;
-        l->completion_tokens += a.completion_tokens;
-        if (c.stream) {
-            l->streams++;
-            llm_reply_stream(svc, req, &c, &a, id);
+    struct ask a = {0};
+    cJSON *tools = NULL;
+    if (read_chat(req, l, body, &a, &tools)) {
+        if (!llm_known_model(l, a.model) && mock_mutated(req, MOCK_MUT_LLM_UNKNOWN_MODEL_SERVED))
+            a.model = l->models[0];
+        a.other_model = a.model;
+        for (size_t i = 0; i < l->n_models && a.other_model == a.model; i++)
+            if (strcmp(l->models[i], a.model) != 0)
+                a.other_model = l->models[i];
+        if (mock_mutated(req, MOCK_MUT_LLM_N_IGNORED))
+            a.n = 1;
+        if (!llm_known_model(l, a.model)) {
+            mock_reply_openai_error(req, 404, "invalid_request_error", "model_not_found", "model",
+                                    "The model `%s` does not exist or you do not have access to "
+                                    "it.",
+                                    a.model);
         } else {
-            l->completions++;
-            reply_plain(req, &c, &a, id);
-            req->delay_ms += a.delay_ms + svc->opts->ttft_ms;
+            struct answer an;
+            llm_decide(req, l, &a, &an);
+            char id[48];
+            snprintf(id, sizeof id, "chatcmpl-itest%llu", seq);
+            l->prompt_tokens += a.prompt_tokens;
+            l->completion_tokens += an.completion_tokens;
+            if (a.stream) {
+                l->streams++;
+                llm_reply_stream(svc, req, &a, &an, id);
+            } else {
+                l->completions++;
+                reply_plain(req, &a, &an, id);
+                req->delay_ms += an.delay_ms + svc->opts->ttft_ms;
+            }
+            llm_answer_free(&an);
         }
-        free(a.content);
     }
-    chat_free(&c);
+    llm_ask_free(&a);
+    cJSON_Delete(tools);
     cJSON_Delete(body);
 }

@@ -35,6 +35,12 @@ void llm_embeddings(struct mock_service *svc, struct mock_request *req)
                                             strcmp(format->valuestring, "base64") != 0))) {
         llm_bad_request(req, "encoding_format",
                         "Invalid value for 'encoding_format': expected 'float' or 'base64'.");
+    } else if (cJSON_IsString(format) && strcmp(format->valuestring, "base64") == 0 &&
+               !llm_offers(l, ITEST_LLM_CAP_BASE64_EMBEDDINGS)) {
+        llm_bad_request(req, "encoding_format", "encoding_format 'base64' is not supported.");
+    } else if (cJSON_GetObjectItemCaseSensitive(body, "dimensions") &&
+               !llm_offers(l, ITEST_LLM_CAP_EMBEDDINGS_DIMENSIONS)) {
+        llm_bad_request(req, "dimensions", "This model does not support 'dimensions'.");
     } else if (!mock_mutated(req, MOCK_MUT_LLM_EMBEDDINGS_DIMENSIONS_IGNORED) &&
                !llm_whole_param(req, body, "dimensions", 1, 4096, &dims)) {
         /* answered */

@@ -1,35 +1,18 @@
-/* The SSE answer to a streamed chat completion: "data: <chunk>" events paced by the timer, an
- * error event or a cut connection when a fault asks for one, then "data: [DONE]". */
+/* The SSE answer to a streamed chat completion: "data: <chunk>" events paced by the timer (the
+ * role first, then the content, refusal or each tool call's id and name and its argument
+ * fragments, then the finish reason and, when asked, the usage), an error event or a cut
+ * connection when a fault asks for one, then "data: [DONE]". */
 #include "llm.h"
-#include "paced.h"
+#include "llm_sse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One SSE event: "data: <json>\n\n". */
-static void add_event(struct mock_paced *p, cJSON *json, uint64_t at)
-{
-    char *text = cJSON_PrintUnformatted(json);
-    cJSON_Delete(json);
-    if (!text)
-        return;
-    size_t len = strlen(text);
-    char *event = malloc(len + 9);
-    if (event) {
-        memcpy(event, "data: ", 6);
-        memcpy(event + 6, text, len);
-        memcpy(event + 6 + len, "\n\n", 2);
-        mock_paced_add(p, event, len + 8, at);
-        free(event);
-    }
-    free(text);
-}
-
-/* What a stream's chunks share: the request (for its mutations), the chat, the completion id. */
+/* What a stream's chunks share: the request (for its mutations), the ask, the completion id. */
 struct stream {
     const struct mock_request *req;
-    const struct chat *c;
+    const struct ask *a;
     const char *id;
     long chunks; /* made so far */
 };
@@ -42,7 +25,7 @@ static bool mutated(const struct stream *st, enum mock_mutation m)
 /* The envelope of the next chunk: its id and model as the mutations have them. */
 static cJSON *envelope(struct stream *st)
 {
-    cJSON *o = llm_envelope(st->req, "chat.completion.chunk", st->id, st->c);
+    cJSON *o = llm_envelope(st->req, "chat.completion.chunk", st->id, st->a);
     long n = st->chunks++;
     if (n > 0 && mutated(st, MOCK_MUT_LLM_STREAM_IDS_CHANGE)) {
         char other[64];
@@ -50,26 +33,29 @@ static cJSON *envelope(struct stream *st)
         cJSON_ReplaceItemInObjectCaseSensitive(o, "id", cJSON_CreateString(other));
     }
     if (n > 0 && mutated(st, MOCK_MUT_LLM_STREAM_MODEL_CHANGES))
-        cJSON_ReplaceItemInObjectCaseSensitive(o, "model", cJSON_CreateString(st->c->other_model));
+        cJSON_ReplaceItemInObjectCaseSensitive(o, "model", cJSON_CreateString(st->a->other_model));
     return o;
 }
 
-static cJSON *chunk(struct stream *st, long index, cJSON *delta, const char *finish_reason)
+static cJSON *chunk(struct stream *st, long index, cJSON *delta, cJSON *logprobs,
+                    const char *finish_reason)
 {
-    const struct chat *c = st->c;
     cJSON *o = envelope(st);
     cJSON *choices = cJSON_AddArrayToObject(o, "choices");
     cJSON *choice = cJSON_CreateObject();
     cJSON_AddNumberToObject(
         choice, "index", mutated(st, MOCK_MUT_LLM_STREAM_CHOICE_INDICES_ZERO) ? 0 : (double)index);
     cJSON_AddItemToObject(choice, "delta", delta);
-    cJSON_AddNullToObject(choice, "logprobs");
+    if (logprobs)
+        cJSON_AddItemToObject(choice, "logprobs", logprobs);
+    else
+        cJSON_AddNullToObject(choice, "logprobs");
     if (finish_reason && !mutated(st, MOCK_MUT_LLM_STREAM_NO_FINISH_REASON))
         cJSON_AddStringToObject(choice, "finish_reason", finish_reason);
     else
         cJSON_AddNullToObject(choice, "finish_reason");
     cJSON_AddItemToArray(choices, choice);
-    if (c->include_usage)
+    if (st->a->include_usage)
         cJSON_AddNullToObject(o, "usage");
     return o;
 }
@@ -105,108 +91,131 @@ static size_t split_pieces(struct stream *st, const char *text, bool tool, char 
     return pieces ? n : 0;
 }
 
-void llm_reply_stream(struct mock_service *svc, struct mock_request *req, const struct chat *c,
-                      const struct answer *a, const char *id)
+static void free_pieces(char **pieces, size_t n)
 {
-    const struct mock_fault *f = req->fault;
-    struct mock_paced *p = mock_paced_new(req->conn);
-    if (!p)
-        return mock_reply_error(req, 500, NULL, "out of memory");
-    struct stream st = {req, c, id, 0};
-    double ttft = svc->opts->ttft_ms + a->delay_ms, step = svc->opts->chunk_delay_ms;
-    uint64_t t0 = req->start_ns + (uint64_t)(ttft * 1e6);
-    long events = 0;
-    long error_after = f ? f->stream_error_after : -1, cut_after = f ? f->stream_cut_after : -1;
-    /* the pieces of the answer: content tokens, or the tool call's argument tokens */
+    for (size_t i = 0; i < n; i++)
+        free(pieces[i]);
+    free(pieces);
+}
+
+/* The pacing: the first piece after the time to first token, then one every chunk delay. */
+struct clock {
+    uint64_t t0;
+    double step_ms;
+    size_t k;
+};
+
+static uint64_t next_at(struct clock *c)
+{
+    return c->t0 + (uint64_t)(c->step_ms * 1e6 * (double)c->k++);
+}
+
+/* The text (content or refusal) of every choice, piece by piece. */
+static void stream_text(struct stream *st, struct llm_sse *sse, struct clock *clk, const char *text,
+                        const char *member)
+{
     char **pieces = NULL;
-    size_t n_pieces =
-        split_pieces(&st, a->content ? a->content : a->tool_arguments, !a->content, &pieces);
-    size_t k = 0;
-    char call_id[48];
-    snprintf(call_id, sizeof call_id, "call_%s", id + 9);
-    bool stopped = false;
-    bool usage = (c->include_usage && !mutated(&st, MOCK_MUT_LLM_STREAM_USAGE_MISSING)) ||
+    size_t n = split_pieces(st, text, false, &pieces), token = 0;
+    for (size_t k = 0; k < n && !sse->stopped; k++) {
+        uint64_t at = next_at(clk);
+        for (long i = 0; i < st->a->n; i++) {
+            cJSON *delta = cJSON_CreateObject();
+            cJSON_AddStringToObject(delta, member, pieces[k]);
+            cJSON *lp = st->a->logprobs && strcmp(member, "content") == 0
+                            ? llm_logprobs_json(st->a, pieces[k], token)
+                            : NULL;
+            llm_sse_emit(sse, NULL, chunk(st, i, delta, lp, NULL), at);
+        }
+        token += llm_count_tokens(pieces[k]);
+    }
+    free_pieces(pieces, n);
+}
+
+/* Each tool call: its index, id, type and name with empty arguments, then argument fragments. */
+static void stream_calls(struct stream *st, struct llm_sse *sse, struct clock *clk,
+                         const struct answer *an)
+{
+    for (size_t c = 0; c < an->n_calls && !sse->stopped; c++) {
+        const struct answer_call *call = &an->calls[c];
+        uint64_t at = next_at(clk);
+        for (long i = 0; i < st->a->n; i++) {
+            cJSON *delta = cJSON_CreateObject();
+            cJSON_AddItemToObject(delta, "tool_calls", llm_tool_call_delta(call, c, true, ""));
+            llm_sse_emit(sse, NULL, chunk(st, i, delta, NULL, NULL), at);
+        }
+        char **pieces = NULL;
+        size_t n = split_pieces(st, call->arguments, true, &pieces);
+        for (size_t k = 0; k < n && !sse->stopped; k++) {
+            at = next_at(clk);
+            for (long i = 0; i < st->a->n; i++) {
+                cJSON *delta = cJSON_CreateObject();
+                cJSON_AddItemToObject(delta, "tool_calls",
+                                      llm_tool_call_delta(call, c, false, pieces[k]));
+                llm_sse_emit(sse, NULL, chunk(st, i, delta, NULL, NULL), at);
+            }
+        }
+        free_pieces(pieces, n);
+    }
+}
+
+void llm_reply_stream(struct mock_service *svc, struct mock_request *req, const struct ask *a,
+                      const struct answer *an, const char *id)
+{
+    struct llm_sse sse;
+    if (!llm_sse_start(&sse, req))
+        return;
+    struct stream st = {req, a, id, 0};
+    struct clock clk = {req->start_ns + (uint64_t)((svc->opts->ttft_ms + an->delay_ms) * 1e6),
+                        svc->opts->chunk_delay_ms, 0};
+    bool usage = (a->include_usage && !mutated(&st, MOCK_MUT_LLM_STREAM_USAGE_MISSING)) ||
                  mutated(&st, MOCK_MUT_LLM_STREAM_USAGE_UNASKED);
     bool usage_apart = !mutated(&st, MOCK_MUT_LLM_USAGE_IN_CHOICE_CHUNK);
-#define EMIT(json, at)                                                                             \
-    do {                                                                                           \
-        if (events == error_after || events == cut_after) {                                        \
-            cJSON_Delete(json);                                                                    \
-            stopped = true;                                                                        \
-        } else {                                                                                   \
-            add_event(p, json, at);                                                                \
-            events++;                                                                              \
-        }                                                                                          \
-    } while (0)
-    for (long i = 0; i < c->n && !stopped; i++) {
+    for (long i = 0; i < a->n; i++) {
         cJSON *delta = cJSON_CreateObject();
         if (!mutated(&st, MOCK_MUT_LLM_STREAM_ROLE_MISSING))
             cJSON_AddStringToObject(delta, "role", "assistant");
-        if (a->content) {
+        if (an->content)
             cJSON_AddStringToObject(delta, "content", "");
-        } else {
+        else
             cJSON_AddNullToObject(delta, "content");
-            cJSON_AddItemToObject(delta, "tool_calls", llm_tool_calls_json(a, call_id, true, ""));
-        }
         cJSON_AddNullToObject(delta, "refusal");
-        EMIT(chunk(&st, i, delta, NULL), t0);
+        llm_sse_emit(&sse, NULL, chunk(&st, i, delta, NULL, NULL), clk.t0);
     }
-    for (; k < n_pieces && !stopped; k++) {
-        uint64_t at = t0 + (uint64_t)(step * 1e6 * (double)k);
-        for (long i = 0; i < c->n && !stopped; i++) {
-            cJSON *delta = cJSON_CreateObject();
-            if (a->content)
-                cJSON_AddStringToObject(delta, "content", pieces[k]);
-            else
-                cJSON_AddItemToObject(delta, "tool_calls",
-                                      llm_tool_calls_json(a, NULL, true, pieces[k]));
-            EMIT(chunk(&st, i, delta, NULL), at);
-        }
-    }
-    for (size_t i = 0; i < n_pieces; i++)
-        free(pieces[i]);
-    free(pieces);
-    uint64_t done_at = t0 + (uint64_t)(step * 1e6 * (double)k);
+    if (an->n_calls)
+        stream_calls(&st, &sse, &clk, an);
+    else
+        stream_text(&st, &sse, &clk, an->content ? an->content : an->refusal,
+                    an->content ? "content" : "refusal");
+    uint64_t done_at = next_at(&clk);
     cJSON *usage_json =
-        usage ? llm_usage_json(req, c->prompt_tokens, a->completion_tokens * (size_t)c->n) : NULL;
-    for (long i = 0; i < c->n && !stopped; i++) {
-        cJSON *last = chunk(&st, i, cJSON_CreateObject(), a->finish_reason);
-        if (usage_json && !usage_apart && i == c->n - 1) {
+        usage ? llm_usage_json(req, a, an, an->completion_tokens * (size_t)a->n) : NULL;
+    for (long i = 0; i < a->n && !sse.stopped; i++) {
+        cJSON *last = chunk(&st, i, cJSON_CreateObject(), NULL, an->finish_reason);
+        if (usage_json && !usage_apart && i == a->n - 1) {
             cJSON_DeleteItemFromObjectCaseSensitive(last, "usage");
             cJSON_AddItemToObject(last, "usage", usage_json);
             usage_json = NULL;
         }
-        EMIT(last, done_at);
+        llm_sse_emit(&sse, NULL, last, done_at);
     }
-    if (usage_json && !stopped) {
+    if (usage_json) {
         cJSON *o = envelope(&st);
         cJSON_AddArrayToObject(o, "choices");
         cJSON_AddItemToObject(o, "usage", usage_json);
-        usage_json = NULL;
-        EMIT(o, done_at);
+        llm_sse_emit(&sse, NULL, o, done_at);
     }
-    cJSON_Delete(usage_json);
-#undef EMIT
-    if (stopped && events == error_after) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON *err = cJSON_AddObjectToObject(o, "error");
-        cJSON_AddStringToObject(err, "message", f->stream_error_message);
+    cJSON *error = NULL;
+    if (req->fault && req->fault->stream_error_message) {
+        error = cJSON_CreateObject();
+        cJSON *err = cJSON_AddObjectToObject(error, "error");
+        cJSON_AddStringToObject(err, "message", req->fault->stream_error_message);
         cJSON_AddStringToObject(err, "type", "server_error");
         cJSON_AddNullToObject(err, "param");
         cJSON_AddNullToObject(err, "code");
-        add_event(p, o, done_at);
-    } else if (stopped) {
-        mock_paced_cut(p);
-    } else if (!mutated(&st, MOCK_MUT_LLM_STREAM_WITHOUT_DONE)) {
-        mock_paced_add(p, "data: [DONE]\n\n", 14, done_at);
     }
-    struct MHD_Response *resp = mock_paced_response(p);
-    if (!resp)
-        return mock_reply_error(req, 500, NULL, "out of memory");
-    mock_reply_custom(req, 200, resp);
-    mock_add_header(req, "Content-Type",
-                    mutated(&st, MOCK_MUT_LLM_STREAM_CONTENT_TYPE)
-                        ? "application/json"
-                        : "text/event-stream; charset=utf-8");
-    mock_add_header(req, "Cache-Control", "no-cache");
+    bool done = !mutated(&st, MOCK_MUT_LLM_STREAM_WITHOUT_DONE);
+    llm_sse_finish(&sse, req, NULL, error, done ? "data: [DONE]\n\n" : NULL, done_at,
+                   mutated(&st, MOCK_MUT_LLM_STREAM_CONTENT_TYPE)
+                       ? "application/json"
+                       : "text/event-stream; charset=utf-8");
 }

@@ -65,6 +65,8 @@ static void usage(FILE *out)
         "  --max-records N        task registry: tasks + events + artifact records kept\n"
         "                         before POSTs answer 507 (200000)\n"
         "  --rules FILE           LLM reply rules (JSON; see docs/mocks.md)\n"
+        "  --llm-profile FILE     LLM: behave as the server a profile describes (its\n"
+        "                         capabilities off: refused, ignored or left out)\n"
         "  --models LIST          LLM model ids, comma separated\n"
         "                         (" ITEST_MOCK_MODELS ")\n"
         "  --ttft-ms MS           LLM streaming: time to first token (0)\n"
@@ -166,6 +168,7 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         OPT_TTFT,
         OPT_CHUNK,
         OPT_MODELS,
+        OPT_PROFILE,
         OPT_SKIP,
         OPT_DETACH,
         OPT_REPLACE,
@@ -185,6 +188,7 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         {"max-records", required_argument, 0, OPT_RECORDS},
         {"rules", required_argument, 0, OPT_RULES},
         {"models", required_argument, 0, OPT_MODELS},
+        {"llm-profile", required_argument, 0, OPT_PROFILE},
         {"ttft-ms", required_argument, 0, OPT_TTFT},
         {"chunk-delay-ms", required_argument, 0, OPT_CHUNK},
         {"faults", required_argument, 0, OPT_FAULTS},
@@ -254,6 +258,9 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
             if (!*optarg)
                 return bad("--models", optarg, "a comma-separated list of model ids");
             o->models = optarg;
+            break;
+        case OPT_PROFILE:
+            o->llm_profile = optarg;
             break;
         case OPT_TTFT:
             if (itest_parse_double(&o->ttft_ms, optarg, 0, 3600e3) != 0)

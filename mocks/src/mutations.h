@@ -228,7 +228,21 @@
     X(LLM_RATELIMIT_REMAINING_OVER, "llm.ratelimit_remaining_over_limit", ITEST_LLM,               \
       "x-ratelimit-remaining-requests is above x-ratelimit-limit-requests")                        \
     X(LLM_RETRY_AFTER_DROPPED, "llm.retry_after_dropped", ITEST_LLM,                               \
-      "a 429 carries no retry-after or retry-after-ms")
+      "a 429 carries no retry-after or retry-after-ms")                                            \
+    X(LLM_RESPONSES_SEQUENCE_REPEATS, "llm.responses_sequence_repeats", ITEST_LLM,                 \
+      "streamed response events repeat their sequence_number")                                     \
+    X(LLM_RESPONSES_TEXT_DONE_DIFFERS, "llm.responses_text_done_differs", ITEST_LLM,               \
+      "response.output_text.done drops the last character the deltas sent")                        \
+    X(LLM_RESPONSES_NO_TERMINAL_EVENT, "llm.responses_no_terminal_event", ITEST_LLM,               \
+      "a streamed response ends without response.completed or .incomplete")                        \
+    X(LLM_RESPONSES_COMPLETED_WHEN_CUT, "llm.responses_completed_when_cut", ITEST_LLM,             \
+      "a response cut at max_output_tokens says status completed")                                 \
+    X(LLM_RESPONSES_PREVIOUS_IGNORED, "llm.responses_previous_ignored", ITEST_LLM,                 \
+      "previous_response_id is accepted but its conversation is not carried on")                   \
+    X(LLM_RESPONSES_STORE_IGNORED, "llm.responses_store_ignored", ITEST_LLM,                       \
+      "store: true responses are not kept (GET answers 404)")                                      \
+    X(LLM_RESPONSES_DELETE_KEEPS, "llm.responses_delete_keeps", ITEST_LLM,                         \
+      "DELETE /v1/responses/{id} answers deleted but the response stays")
 
 enum mock_mutation {
 #define MOCK_MUTATION_ENUM(e, name, service, what) MOCK_MUT_##e,

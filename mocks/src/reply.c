@@ -89,16 +89,19 @@ static void vreply_openai(struct mock_request *req, int status, const char *type
     char message[1024];
     vsnprintf(message, sizeof message, fmt, ap);
     cJSON *root = cJSON_CreateObject();
-    cJSON *err = mock_mutated(req, MOCK_MUT_LLM_ERROR_BODY_FLAT)
-                     ? root
-                     : cJSON_AddObjectToObject(root, "error");
+    bool flat = req->flat_errors || mock_mutated(req, MOCK_MUT_LLM_ERROR_BODY_FLAT);
+    cJSON *err = flat ? root : cJSON_AddObjectToObject(root, "error");
+    if (req->flat_errors)
+        cJSON_AddStringToObject(err, "object", "error");
     cJSON_AddStringToObject(err, "message", message);
     cJSON_AddStringToObject(err, "type", type ? type : openai_type(status));
     if (param)
         cJSON_AddStringToObject(err, "param", param);
     else
         cJSON_AddNullToObject(err, "param");
-    if (code)
+    if (req->numeric_codes)
+        cJSON_AddNumberToObject(err, "code", status);
+    else if (code)
         cJSON_AddStringToObject(err, "code", code);
     else
         cJSON_AddNullToObject(err, "code");

@@ -22,6 +22,9 @@ struct mock_request {
     struct mock_service *svc;
     struct mock_mutation_set *mutations; /* the service's: mock_mutated() asks it */
     bool openai_errors; /* the LLM answers errors in OpenAI's shape, the platform in its own */
+    bool numeric_codes; /* OpenAI errors carry the status as code (a server without OpenAI's codes)
+                         */
+    bool flat_errors;   /* OpenAI errors without the "error" object (an older vLLM) */
     struct MHD_Connection *conn;   /* NULL for a request decided without a socket (fuzzing) */
     const char *const *headers_in; /* without conn: "Name: value" strings, NULL-terminated */
     const char *const *query_in;   /* without conn: "name=value" strings, NULL-terminated */

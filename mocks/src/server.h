@@ -36,6 +36,8 @@ struct mock_options {
     double ttft_ms;   /* LLM streaming: time to first token */
     double chunk_delay_ms;
     const char *models; /* LLM: comma list */
+    const char
+        *llm_profile; /* LLM: a profile file (fixtures/data/llm-profiles): behave as it says */
     FILE *log;
 };
 

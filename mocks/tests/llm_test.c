@@ -300,9 +300,12 @@ static void rules_reply_call_tools_and_wait(void **state)
     itest_json_get_string(&text, code, "choices[0].message.content");
     assert_non_null(strstr(text, "```c\n"));
     cJSON_Delete(code);
+    /* a rule's tool call needs the tool on offer: a model calls only what it is given */
     cJSON *tool = chat(&m,
                        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":"
-                       "\"What is the weather in Berlin?\"}]}",
+                       "\"What is the weather in Berlin?\"}],\"tools\":[{\"type\":\"function\","
+                       "\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":"
+                       "\"object\"}}}]}",
                        200);
     itest_assert_json_string(tool, "choices[0].finish_reason", "tool_calls");
     itest_assert_json_type(tool, "choices[0].message.content", cJSON_NULL);

@@ -20,4 +20,7 @@ int itest_json_schema_check(const cJSON *schema, char *err, size_t len);
  * with the first problem in err: "at <pointer>: <problem>" ("at /age: 3.5 is not an integer"). */
 bool itest_json_schema_valid(const cJSON *schema, const cJSON *value, char *err, size_t len);
 
+/* The schema a $ref within root names ("#", "#/$defs/x"), or NULL. */
+const cJSON *itest_json_schema_resolve(const cJSON *root, const char *ref);
+
 #endif

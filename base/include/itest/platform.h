@@ -33,8 +33,13 @@ const char *itest_service_configured_variable(enum itest_service s);
 #define ITEST_DEFAULT_MODELS "gpt-4o-mini,gpt-4o"
 /* The embedding model the suites use when LLM_EMBEDDING_MODEL is unset. */
 #define ITEST_DEFAULT_EMBEDDING_MODEL "text-embedding-3-small"
-/* What the LLM mock serves unless told otherwise: the chat models and the embedding model. */
-#define ITEST_MOCK_MODELS ITEST_DEFAULT_MODELS "," ITEST_DEFAULT_EMBEDDING_MODEL
+/* The model the suites ask for reasoning tokens when LLM_REASONING_MODEL is unset (the mock's
+ * rules mark it as one that reasons). */
+#define ITEST_DEFAULT_REASONING_MODEL "o4-mini"
+/* What the LLM mock serves unless told otherwise: the chat models, a reasoning model and the
+ * embedding model. */
+#define ITEST_MOCK_MODELS                                                                          \
+    ITEST_DEFAULT_MODELS "," ITEST_DEFAULT_REASONING_MODEL "," ITEST_DEFAULT_EMBEDDING_MODEL
 /* The key the `mocks` fixture starts the LLM mock with (not a secret). */
 #define ITEST_MOCK_LLM_KEY "itest-mock-key"
 
