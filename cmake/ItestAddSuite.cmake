@@ -84,8 +84,9 @@ function(itest_add_suite)
     itest_bracket(b_marker "itest-skip-marker: every selected case was skipped")
     string(APPEND common " SKIP_REGULAR_EXPRESSION ${b_marker}")
     set(env "ITEST_STATE_DIR=set:\${itest_run_state}")
-    if(DEFINED ITEST_DATA_DIR) # an installed itest: where its platform schema is
+    if(DEFINED ITEST_DATA_DIR) # an installed itest: where its platform schema and LLM profiles are
         string(APPEND env ";ITEST_SQL_DIR=set:${ITEST_DATA_DIR}/sql")
+        string(APPEND env ";ITEST_LLM_PROFILES_DIR=set:${ITEST_DATA_DIR}/llm-profiles")
     endif()
     string(APPEND common " ENVIRONMENT_MODIFICATION \"${env}\"")
     if(arg_FIXTURES)

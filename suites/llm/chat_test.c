@@ -32,6 +32,17 @@ void models_list(void **state)
     }
     cJSON_Delete(list);
     itest_http_response_free(&r);
+    if (!itest_llm_has(ITEST_LLM_CAP_MODEL_RETRIEVE))
+        return;
+    /* one model by its id */
+    char path[300];
+    snprintf(path, sizeof path, "/models/%s", models[0]);
+    itest_llm_get(&r, path);
+    itest_assert_http_status(&r, "GET", itest_llm_url(url, sizeof url, path), 200);
+    cJSON *one = itest_json_parse_or_fail(r.body, r.body_len, path);
+    itest_assert_json_string(one, "id", models[0]);
+    cJSON_Delete(one);
+    itest_http_response_free(&r);
 }
 
 /* Per model (registered as chat_round_trip@<model>; *state is the model). */
@@ -151,6 +162,7 @@ void chat_usage_grows_with_prompt(void **state)
 
 void chat_n_choices(void **state)
 {
+    itest_llm_require(ITEST_LLM_CAP_N_CHOICES);
     struct itest_llm_request req = {
         .prompt = "Say a word.", .max_tokens = 10, .extra_json = "{\"n\": 2}"};
     struct itest_llm_reply reply;
@@ -163,6 +175,7 @@ void chat_n_choices(void **state)
 
 void chat_tool_call(void **state)
 {
+    itest_llm_require(ITEST_LLM_CAP_TOOLS);
     static const char tools[] =
         "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
         " \"description\": \"The weather in a city\", \"parameters\": {\"type\": \"object\","

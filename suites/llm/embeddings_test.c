@@ -65,6 +65,7 @@ static long b64_decode(unsigned char *out, size_t cap, const char *in)
 
 void embeddings_float_and_base64_agree(void **state)
 {
+    itest_llm_require(ITEST_LLM_CAP_BASE64_EMBEDDINGS);
     cJSON *f = embed("\"The quick brown fox\"", "float");
     cJSON *b = embed("\"The quick brown fox\"", "base64");
     const cJSON *floats = itest_json_require(f, "data[0].embedding");
@@ -131,12 +132,11 @@ void embeddings_batch_in_order(void **state)
     cJSON_Delete(batch);
 }
 
-/* dimensions shortens the vectors (text-embedding-3 models, and the mock). */
+/* dimensions shortens the vectors (text-embedding-3 models, and the mock): embeddings_dimensions.
+ */
 void embeddings_dimensions_honoured(void **state)
 {
-    const char *model = itest_llm_embedding_model();
-    if (!itest_service_is_mock(ITEST_LLM) && strncmp(model, "text-embedding-3", 16) != 0)
-        itest_skip("dimensions is a text-embedding-3 parameter; LLM_EMBEDDING_MODEL=%s", model);
+    itest_llm_require(ITEST_LLM_CAP_EMBEDDINGS_DIMENSIONS);
     cJSON *reply = embed_with("\"a short text\"", "\"dimensions\": 256");
     int got = cJSON_GetArraySize(itest_json_require(reply, "data[0].embedding"));
     itest_check(got == 256, "dimensions 256 asked for vectors of 256 numbers; got %d", got);

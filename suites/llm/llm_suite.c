@@ -2,6 +2,8 @@
 #include "llm_suite.h"
 
 #include "itest/config.h"
+#include "itest/json_parse.h"
+#include "itest/json_schema.h"
 #include "itest/mock_admin.h"
 
 #include <stdio.h>
@@ -71,6 +73,27 @@ void llm_expect_model_at(const char *file, int line, const struct itest_llm_repl
                       "the reply names the model %s, but %s was requested (a dated snapshot "
                       "%s-YYYY-MM-DD would do)",
                       named ? named : "(none)", requested, requested);
+}
+
+cJSON *llm_expect_json_schema_at(const char *file, int line, const char *text, const char *schema,
+                                 const char *what)
+{
+    char err[512];
+    cJSON *s = itest_json_parse(schema, strlen(schema), err, sizeof err);
+    if (!s || itest_json_schema_check(s, err, sizeof err) != 0)
+        itest_fail_at(file, line, "the case's own schema is wrong: %s", err);
+    cJSON *v = itest_json_parse(text, strlen(text), err, sizeof err);
+    if (!v) {
+        cJSON_Delete(s);
+        itest_fail_at(file, line, "[invalid JSON] %s is not JSON (%s): %.300s", what, err, text);
+    }
+    if (!itest_json_schema_valid(s, v, err, sizeof err)) {
+        cJSON_Delete(s);
+        cJSON_Delete(v);
+        itest_fail_at(file, line, "%s does not follow the schema: %s: %.300s", what, err, text);
+    }
+    cJSON_Delete(s);
+    return v;
 }
 
 int llm_teardown(void **state)

@@ -6,6 +6,7 @@
 #include "itest/http.h"
 #include "itest/json.h"
 #include "itest/llm.h"
+#include "itest/llm_capabilities.h"
 #include "itest/suite.h"
 #include "itest/targets.h"
 
@@ -43,6 +44,14 @@ void llm_expect_usage_adds_up_at(const char *file, int line, const struct itest_
 #define llm_expect_model(reply, requested) llm_expect_model_at(__FILE__, __LINE__, reply, requested)
 void llm_expect_model_at(const char *file, int line, const struct itest_llm_reply *reply,
                          const char *requested);
+
+/* Parses text as JSON and fails unless it is valid under schema (a JSON text): "[invalid JSON]
+ * <what> is not JSON" or "<what> does not follow the schema: at /x: ...". Returns the value (free
+ * it). */
+#define llm_expect_json_schema(text, schema, what)                                                 \
+    llm_expect_json_schema_at(__FILE__, __LINE__, text, schema, what)
+cJSON *llm_expect_json_schema_at(const char *file, int line, const char *text, const char *schema,
+                                 const char *what);
 
 /* Teardown of every case: clears the case's faults and journal on the LLM mock. */
 int llm_teardown(void **state);

@@ -36,6 +36,7 @@ void stream_assembles_to_plain_reply(void **state)
 
 void stream_usage_chunk_matches(void **state)
 {
+    itest_llm_require(ITEST_LLM_CAP_INCLUDE_USAGE);
     struct itest_llm_request plain = {.prompt = "Name three rivers.", .max_tokens = 40};
     struct itest_llm_request streamed = plain;
     streamed.stream = true;
@@ -74,6 +75,7 @@ void stream_without_usage_has_none(void **state)
 
 void stream_n_choices(void **state)
 {
+    itest_llm_require(ITEST_LLM_CAP_N_CHOICES);
     struct itest_llm_request req = {
         .prompt = "Say a word.", .max_tokens = 10, .stream = true, .extra_json = "{\"n\": 2}"};
     struct itest_llm_reply reply;
@@ -99,6 +101,7 @@ static const cJSON *first_call(const struct itest_llm_reply *r, const char *what
  * plain reply carries. */
 void stream_tool_call_assembles(void **state)
 {
+    itest_llm_require(ITEST_LLM_CAP_TOOLS);
     static const char tools[] =
         "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
         " \"description\": \"The weather in a city\", \"parameters\": {\"type\": \"object\","

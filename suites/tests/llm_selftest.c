@@ -81,6 +81,65 @@ static void another_server_runs_to_the_end(void **state)
     free(out);
 }
 
+/* A server that offers only chat and /v1/models (the mock playing one, --llm-profile minimal):
+ * with LLM_PROFILE=minimal nothing fails and every optional case skips naming its capability;
+ * with LLM_PROFILE=auto the probe finds the same; told it is an OpenAI server, the cases of the
+ * features it lacks fail, so the profile is what keeps a run honest. */
+static void limited_server_skips_what_it_lacks(void **state)
+{
+    other_mock_start("--service llm --api-key other-key --rules " RULES_FILE
+                     " --llm-profile " PROFILES_DIR "/minimal.json");
+    char env[900];
+    const char *profiles[] = {"minimal", "auto"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(
+            env, sizeof env,
+            "LLM_BASE_URL='%s/v1' OPENAI_API_KEY=other-key LLM_PROFILE=%s ITEST_STATE_DIR='%s'",
+            other_mock_url("llm"), profiles[i], WORK_DIR);
+        char cache[600];
+        snprintf(cache, sizeof cache, "%s/llm-capabilities.json", WORK_DIR);
+        unlink(cache);
+        char *out = NULL;
+        int rc = run_suite(&out, env, LLM_EXE, "");
+        int passed, failed, skipped;
+        summary_counts(out, "llm", &passed, &failed, &skipped);
+        itest_check(rc == 0 && failed == 0 && skipped >= 20 && passed > 30,
+                    "LLM_PROFILE=%s against a server with chat and models only: every case "
+                    "should pass or skip; exit %d, %d passed, %d failed, %d skipped:\n%s",
+                    profiles[i], rc, passed, failed, skipped, out);
+        char says[160];
+        snprintf(says, sizeof says,
+                 "the LLM target does not offer n_choices (n > 1 gives that many choices): "
+                 "LLM_PROFILE=%s says so; LLM_CAPABILITIES=+n_choices runs this case",
+                 profiles[i]);
+        assert_contains(out, says);
+        assert_contains(out, "does not offer responses");
+        free(out);
+    }
+    /* the same server said to be OpenAI: what it lacks fails, naming the feature's case */
+    snprintf(env, sizeof env, "LLM_BASE_URL='%s/v1' OPENAI_API_KEY=other-key LLM_PROFILE=openai",
+             other_mock_url("llm"));
+    char *out = NULL;
+    int rc =
+        run_suite(&out, env, LLM_EXE, "--filter chat_n_choices --filter 'responses_round_trip@*'");
+    int passed, failed, skipped;
+    summary_counts(out, "llm", &passed, &failed, &skipped);
+    itest_check(rc == 1 && failed >= 2,
+                "LLM_PROFILE=openai claims n > 1 and the Responses API, which the server lacks: "
+                "those cases should fail; exit %d, %d failed:\n%s",
+                rc, failed, out);
+    free(out);
+    /* a bad profile name is a configuration error, naming the variable */
+    rc = run_suite(&out, "LLM_PROFILE=llama", LLM_EXE, "--filter models_list");
+    itest_check(rc != 0, "LLM_PROFILE=llama should be refused (exit %d):\n%s", rc, out);
+    assert_contains(out, "LLM_PROFILE='llama' is not openai, vllm, ollama, llamacpp, litellm");
+    free(out);
+    rc = run_suite(&out, "LLM_CAPABILITIES=+teleport", LLM_EXE, "--filter models_list");
+    itest_check(rc != 0, "LLM_CAPABILITIES=+teleport should be refused (exit %d):\n%s", rc, out);
+    assert_contains(out, "LLM_CAPABILITIES='+teleport' is not a comma list");
+    free(out);
+}
+
 static void non_openai_server_fails_cleanly(void **state)
 {
     other_mock_start("--service task-registry");
@@ -131,6 +190,7 @@ static const struct itest_case cases[] = {
     ITEST_CASE(fault_cases_fail_without_their_faults),
     ITEST_CASE(broken_prompt_file_names_its_place),
     ITEST_CASE_SETUP(another_server_runs_to_the_end, NULL, other_mock_stop),
+    ITEST_CASE_SETUP(limited_server_skips_what_it_lacks, NULL, other_mock_stop),
     ITEST_CASE_SETUP(non_openai_server_fails_cleanly, NULL, other_mock_stop),
     ITEST_CASE(unreachable_server_names_the_variable),
 };
