@@ -144,7 +144,8 @@ cJSON *llm_tool_calls_json(const struct answer *an);
 cJSON *llm_tool_call_delta(const struct answer_call *c, size_t k, bool first, const char *piece);
 /* choice.logprobs for the tokens of text (the whole reply, or a streamed piece starting at token
  * position from). */
-cJSON *llm_logprobs_json(const struct ask *a, const char *text, size_t from);
+cJSON *llm_logprobs_json(const struct mock_request *req, const struct ask *a, const char *text,
+                         size_t from);
 /* The members every chat object starts with: id, object, created, model, system_fingerprint. */
 cJSON *llm_envelope(const struct mock_request *req, const char *object, const char *id,
                     const struct ask *a);

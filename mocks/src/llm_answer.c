@@ -50,11 +50,11 @@ static void add_call(struct answer *an, const char *name, char *arguments, uint6
 
 /* The calls a rule makes (to tools on offer), or the one the tool choice demands. */
 static void decide_calls(const struct ask *a, const struct llm_rule *rule, bool parallel,
-                         struct answer *an, uint64_t h)
+                         bool mutated_parallel, struct answer *an, uint64_t h)
 {
     if (a->tool_output || !a->tools || a->tool_choice == TOOLS_NONE)
         return;
-    size_t most = a->parallel_tool_calls && parallel ? MAX_CALLS : 1;
+    size_t most = (a->parallel_tool_calls || mutated_parallel) && parallel ? MAX_CALLS : 1;
     for (size_t k = 0; rule && k < rule->n_calls && an->n_calls < most; k++) {
         const struct llm_rule_call *rc = &rule->calls[k];
         if (!tool_named(a, rc->name) ||
@@ -187,18 +187,39 @@ void llm_decide(const struct mock_request *req, struct llm *l, const struct ask 
     out->delay_ms = rule ? rule->delay_ms : 0;
     out->cached_tokens =
         llm_offers(l, ITEST_LLM_CAP_PROMPT_CACHING) ? cached_prefix(l, a->conversation) : 0;
+    if (mock_mutated(req, MOCK_MUT_LLM_CACHED_TOKENS_MISSING))
+        out->cached_tokens = 0;
     out->finish_reason = "stop";
-    decide_calls(a, rule, llm_offers(l, ITEST_LLM_CAP_PARALLEL_TOOLS), out, h);
+    struct ask asked = *a;
+    if (asked.tool_choice == TOOLS_NAMED &&
+        mock_mutated(req, MOCK_MUT_LLM_TOOL_CHOICE_NAMED_IGNORED))
+        asked.tool_choice = TOOLS_NONE;
+    if (mock_mutated(req, MOCK_MUT_LLM_JSON_SCHEMA_IGNORED) && asked.format == FORMAT_JSON_SCHEMA)
+        asked.format = FORMAT_TEXT;
+    if (mock_mutated(req, MOCK_MUT_LLM_STOP_IGNORED))
+        asked.n_stop = 0;
+    a = &asked;
+    decide_calls(a, rule, llm_offers(l, ITEST_LLM_CAP_PARALLEL_TOOLS),
+                 mock_mutated(req, MOCK_MUT_LLM_PARALLEL_OFF_IGNORED), out, h);
     if (out->n_calls) {
         out->finish_reason =
             mock_mutated(req, MOCK_MUT_LLM_TOOL_CALL_FINISH_STOP) ? "stop" : "tool_calls";
         for (size_t k = 0; k < out->n_calls; k++) {
             struct answer_call *c = &out->calls[k];
+            if (k > 0 && mock_mutated(req, MOCK_MUT_LLM_PARALLEL_CALLS_SHARE_ID)) {
+                free(c->call_id);
+                c->call_id = strdup(out->calls[0].call_id);
+            }
             if (*c->arguments && mock_mutated(req, MOCK_MUT_LLM_TOOL_ARGUMENTS_CUT))
                 c->arguments[strlen(c->arguments) - 1] = '\0';
             out->completion_tokens +=
                 llm_count_tokens(c->name) + llm_count_tokens(c->arguments) + 3;
         }
+        return;
+    }
+    if (rule && rule->refusal && mock_mutated(req, MOCK_MUT_LLM_REFUSAL_AS_CONTENT)) {
+        out->content = strdup(rule->refusal);
+        out->completion_tokens = llm_count_tokens(rule->refusal);
         return;
     }
     if (rule && rule->refusal) {
@@ -210,8 +231,9 @@ void llm_decide(const struct mock_request *req, struct llm *l, const struct ask 
     if (!out->content)
         out->content = strdup("");
     cut_at_stop(a, out->content);
-    bool reasons =
-        llm_rules_reasons(&l->rules, a->model) && llm_offers(l, ITEST_LLM_CAP_REASONING_TOKENS);
+    bool reasons = llm_rules_reasons(&l->rules, a->model) &&
+                   llm_offers(l, ITEST_LLM_CAP_REASONING_TOKENS) &&
+                   !mock_mutated(req, MOCK_MUT_LLM_REASONING_TOKENS_MISSING);
     size_t budget = (size_t)a->max_tokens, reasoning = 0;
     if (reasons) {
         reasoning = budget && budget <= REASONING_TOKENS ? budget - 1 : REASONING_TOKENS;

@@ -216,7 +216,7 @@ static void reply_plain(struct mock_request *req, const struct ask *a, const str
         else
             cJSON_AddNullToObject(message, "refusal");
         if (a->logprobs && an->content)
-            cJSON_AddItemToObject(choice, "logprobs", llm_logprobs_json(a, an->content, 0));
+            cJSON_AddItemToObject(choice, "logprobs", llm_logprobs_json(req, a, an->content, 0));
         else
             cJSON_AddNullToObject(choice, "logprobs");
         cJSON_AddStringToObject(choice, "finish_reason", an->finish_reason);

@@ -80,12 +80,17 @@ static cJSON *logprob_entry(const char *token, size_t len, double logprob)
     return e;
 }
 
-cJSON *llm_logprobs_json(const struct ask *a, const char *text, size_t from)
+cJSON *llm_logprobs_json(const struct mock_request *req, const struct ask *a, const char *text,
+                         size_t from)
 {
     cJSON *lp = cJSON_CreateObject();
     cJSON *content = cJSON_AddArrayToObject(lp, "content");
     size_t i = from;
-    for (size_t pos = 0; text[pos]; i++) {
+    /* llm.logprobs_tokens_differ: the first token of the reply goes unreported */
+    size_t pos = from == 0 && mock_mutated(req, MOCK_MUT_LLM_LOGPROBS_TOKENS_DIFFER) && *text
+                     ? llm_token_end(text, 0)
+                     : 0;
+    for (; text[pos]; i++) {
         size_t end = llm_token_end(text, pos), len = end - pos;
         double chosen = llm_logprob(text + pos, len, i, a->seed);
         cJSON *e = logprob_entry(text + pos, len, chosen);

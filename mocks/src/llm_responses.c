@@ -27,6 +27,8 @@ static bool read_item(struct mock_request *req, const cJSON *item, int i, struct
         if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "call_id")) || !output)
             return llm_bad_request(req, param,
                                    "A function_call_output item needs call_id and output.");
+        if (mock_mutated(req, MOCK_MUT_LLM_RESPONSES_FUNCTION_OUTPUT_IGNORED))
+            return true;
         llm_ask_add(a, "tool", output);
         free(a->tool_output);
         a->tool_output = strdup(output);
@@ -128,6 +130,14 @@ static bool read_request(struct mock_request *req, struct llm *l, const cJSON *b
         }
         a->prompt_tokens = context ? tokens : 0;
         m->previous_response_id = prev->valuestring;
+        /* the last user message so far is the prompt until the input brings a newer one */
+        const char *conv = a->conversation ? a->conversation : "";
+        const char *last = NULL;
+        for (const char *p = conv; (p = strstr(p, "user: ")); p++)
+            if (p == conv || p[-1] == '\n')
+                last = p + 6;
+        if (last)
+            a->prompt = strndup(last, strcspn(last, "\n"));
     }
     /* instructions are not carried over from a previous response: they count, but apart */
     const cJSON *instructions = cJSON_GetObjectItemCaseSensitive(body, "instructions");

@@ -122,7 +122,7 @@ static void stream_text(struct stream *st, struct llm_sse *sse, struct clock *cl
             cJSON *delta = cJSON_CreateObject();
             cJSON_AddStringToObject(delta, member, pieces[k]);
             cJSON *lp = st->a->logprobs && strcmp(member, "content") == 0
-                            ? llm_logprobs_json(st->a, pieces[k], token)
+                            ? llm_logprobs_json(st->req, st->a, pieces[k], token)
                             : NULL;
             llm_sse_emit(sse, NULL, chunk(st, i, delta, lp, NULL), at);
         }

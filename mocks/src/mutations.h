@@ -242,7 +242,26 @@
     X(LLM_RESPONSES_STORE_IGNORED, "llm.responses_store_ignored", ITEST_LLM,                       \
       "store: true responses are not kept (GET answers 404)")                                      \
     X(LLM_RESPONSES_DELETE_KEEPS, "llm.responses_delete_keeps", ITEST_LLM,                         \
-      "DELETE /v1/responses/{id} answers deleted but the response stays")
+      "DELETE /v1/responses/{id} answers deleted but the response stays")                          \
+    X(LLM_RESPONSES_FUNCTION_OUTPUT_IGNORED, "llm.responses_function_output_ignored", ITEST_LLM,   \
+      "a function_call_output item is read as nothing: the model calls the tool again")            \
+    X(LLM_JSON_SCHEMA_IGNORED, "llm.json_schema_ignored", ITEST_LLM,                               \
+      "a json_schema format is ignored: the reply is plain text")                                  \
+    X(LLM_STOP_IGNORED, "llm.stop_ignored", ITEST_LLM, "stop sequences are ignored")               \
+    X(LLM_PARALLEL_CALLS_SHARE_ID, "llm.parallel_calls_share_id", ITEST_LLM,                       \
+      "the tool calls of one reply share one id")                                                  \
+    X(LLM_PARALLEL_OFF_IGNORED, "llm.parallel_off_ignored", ITEST_LLM,                             \
+      "parallel_tool_calls: false is ignored")                                                     \
+    X(LLM_TOOL_CHOICE_NAMED_IGNORED, "llm.tool_choice_named_ignored", ITEST_LLM,                   \
+      "a tool_choice naming a function is ignored: the reply is text")                             \
+    X(LLM_CACHED_TOKENS_MISSING, "llm.cached_tokens_missing", ITEST_LLM,                           \
+      "a repeated prompt prefix never counts cached_tokens")                                       \
+    X(LLM_REASONING_TOKENS_MISSING, "llm.reasoning_tokens_missing", ITEST_LLM,                     \
+      "a reasoning model's usage counts no reasoning_tokens")                                      \
+    X(LLM_LOGPROBS_TOKENS_DIFFER, "llm.logprobs_tokens_differ", ITEST_LLM,                         \
+      "logprobs leave out the first token of the reply")                                           \
+    X(LLM_REFUSAL_AS_CONTENT, "llm.refusal_as_content", ITEST_LLM,                                 \
+      "a refusal comes as content, message.refusal null")
 
 enum mock_mutation {
 #define MOCK_MUTATION_ENUM(e, name, service, what) MOCK_MUT_##e,
