@@ -18,13 +18,25 @@ static void prompt_case(void **state)
 {
     const struct itest_prompt_case *c = *state;
     llm_require_model(c->model);
+    const cJSON *need;
+    cJSON_ArrayForEach(need, c->needs)
+    {
+        itest_llm_require_at(c->file, c->line, itest_llm_capability_parse(need->valuestring));
+    }
+    if (c->responses)
+        itest_llm_require_at(c->file, c->line, ITEST_LLM_CAP_RESPONSES);
     itest_progress("%s:%d:%d: case %s on %s", c->file, c->line, c->column, c->id, c->model);
+    /* the Responses API takes the messages as input items */
     struct itest_llm_request req = {.model = c->model,
-                                    .messages_json = c->messages_json,
+                                    .messages_json = c->responses ? NULL : c->messages_json,
+                                    .input_json = c->responses ? c->messages_json : NULL,
+                                    .responses = c->responses,
                                     .max_tokens = c->max_tokens,
                                     .temperature = c->temperature,
                                     .stream = c->stream,
-                                    .include_usage = c->stream};
+                                    .include_usage = c->stream && !c->responses &&
+                                                     itest_llm_has(ITEST_LLM_CAP_INCLUDE_USAGE),
+                                    .extra_json = c->extra_json};
     struct itest_llm_reply reply;
     itest_llm_chat(&reply, &req);
     itest_llm_require_ok_at(c->file, c->line, &reply, &req);
@@ -37,7 +49,8 @@ static void prompt_case(void **state)
                                       .completion_tokens = reply.completion_tokens,
                                       .total_tokens = reply.total_tokens,
                                       .latency_ms = reply.total_s * 1000,
-                                      .model = c->model};
+                                      .model = c->model,
+                                      .tool_calls = reply.tool_calls};
     char why[4096], skipped[512];
     int rc = itest_prompt_validate(c, &seen, itest_service_is_mock(ITEST_LLM), why, sizeof why,
                                    skipped, sizeof skipped);
