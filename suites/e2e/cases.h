@@ -3,6 +3,7 @@
 #define E2E_CASES_H
 
 void e2e_workflow_succeeds(void **state);
+void e2e_workflow_through_responses(void **state);
 void e2e_retry_after_transient_failure(void **state);
 void e2e_llm_500_fails_task(void **state);
 void e2e_llm_timeout_fails_task(void **state);

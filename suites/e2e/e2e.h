@@ -32,6 +32,10 @@ void e2e_verify_failed_at(const char *file, int line, struct runner_result *res,
  * Thread-safe. */
 void e2e_track(const struct runner_result *res);
 
+/* Setup of every case: with E2E_LLM_API=responses, skips unless the LLM target offers the
+ * Responses API (LLM_PROFILE says). */
+int e2e_setup(void **state);
+
 /* Teardown of every case: removes tracked rows and artifacts, clears the case's mock faults. */
 int e2e_teardown(void **state);
 

@@ -13,15 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHAT_PATH "\".*/chat/completions\""
+/* the LLM step's call, through either API (E2E_LLM_API) */
+#define LLM_PATH "\".*/(chat/completions|responses)\""
 
 void e2e_llm_500_fails_task(void **state)
 {
     (void)state;
     itest_require_mock(ITEST_LLM);
-    itest_mock_fault(ITEST_LLM,
-                     "{\"request\": {\"method\": \"POST\", \"urlPathPattern\": " CHAT_PATH
-                     "}, \"response\": {\"status\": 500}}");
+    itest_mock_fault(ITEST_LLM, "{\"request\": {\"method\": \"POST\", \"urlPathPattern\": " LLM_PATH
+                                "}, \"response\": {\"status\": 500}}");
     struct runner_options opt = {.title = "e2e LLM 500", .prompt = E2E_PROMPT};
     struct runner_result res;
     runner_run(&res, &opt);
@@ -37,9 +37,8 @@ void e2e_llm_timeout_fails_task(void **state)
 {
     (void)state;
     itest_require_mock(ITEST_LLM);
-    itest_mock_fault(ITEST_LLM,
-                     "{\"request\": {\"method\": \"POST\", \"urlPathPattern\": " CHAT_PATH
-                     "}, \"response\": {\"fixedDelayMilliseconds\": 5000}}");
+    itest_mock_fault(ITEST_LLM, "{\"request\": {\"method\": \"POST\", \"urlPathPattern\": " LLM_PATH
+                                "}, \"response\": {\"fixedDelayMilliseconds\": 5000}}");
     struct runner_options opt = {
         .title = "e2e LLM timeout", .prompt = E2E_PROMPT, .llm_timeout_s = 0.5};
     struct runner_result res;

@@ -9,16 +9,18 @@
 
 #define E2E_CASE(fn_)                                                                              \
     {                                                                                              \
-        .name = #fn_, .fn = fn_, .teardown = e2e_teardown, .resource_lock = "repo_pool"            \
+        .name = #fn_, .fn = fn_, .setup = e2e_setup, .teardown = e2e_teardown,                     \
+        .resource_lock = "repo_pool"                                                               \
     }
 #define FAULT_CASE(fn_)                                                                            \
     {                                                                                              \
-        .name = #fn_, .fn = fn_, .teardown = e2e_teardown, .labels = "faults",                     \
+        .name = #fn_, .fn = fn_, .setup = e2e_setup, .teardown = e2e_teardown, .labels = "faults", \
         .resource_lock = "repo_pool"                                                               \
     }
 
 static const struct itest_case cases[] = {
     E2E_CASE(e2e_workflow_succeeds),
+    E2E_CASE(e2e_workflow_through_responses),
     FAULT_CASE(e2e_llm_500_fails_task),
     FAULT_CASE(e2e_llm_timeout_fails_task),
     FAULT_CASE(e2e_upload_retried_once),

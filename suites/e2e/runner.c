@@ -9,6 +9,7 @@
 #include "itest/json.h"
 #include "itest/llm.h"
 #include "itest/measure.h"
+#include "itest/number.h"
 #include "itest/pg.h"
 #include "itest/redact.h"
 #include "itest/targets.h"
@@ -239,13 +240,53 @@ static int allocate_slot(struct runner_result *res, const struct runner_options 
     return rc;
 }
 
+/* E2E_LLM_API: "chat" (or unset) or "responses"; anything else is a configuration error. */
+static int configured_api(enum runner_llm_api *api)
+{
+    const char *v = getenv("E2E_LLM_API");
+    *api = RUNNER_LLM_CHAT;
+    if (!v || !*v || strcmp(v, "chat") == 0)
+        return 0;
+    if (strcmp(v, "responses") == 0) {
+        *api = RUNNER_LLM_RESPONSES;
+        return 0;
+    }
+    return -1;
+}
+
+static int check_variables(char *err, size_t errlen)
+{
+    enum runner_llm_api api;
+    if (configured_api(&api) == 0)
+        return 0;
+    char msg[300];
+    itest_config_problem(err, errlen, "%s",
+                         itest_bad_value(msg, sizeof msg, "E2E_LLM_API", getenv("E2E_LLM_API"),
+                                         "chat or responses"));
+    return -1;
+}
+
+__attribute__((constructor)) static void register_check(void)
+{
+    itest_config_add_check(check_variables);
+}
+
+enum runner_llm_api runner_llm_api(const struct runner_options *opt)
+{
+    enum runner_llm_api api = opt->llm_api;
+    if (api == RUNNER_LLM_CONFIGURED)
+        configured_api(&api);
+    return api;
+}
+
 /* Asks the LLM and keeps the model, usage and latency for the database. */
 static int ask_llm(struct runner_result *res, const struct runner_options *opt, char **code)
 {
     struct itest_llm_request req = {.prompt = opt->prompt,
                                     .system = "Answer with one C code block.",
                                     .max_tokens = 512,
-                                    .timeout_s = opt->llm_timeout_s};
+                                    .timeout_s = opt->llm_timeout_s,
+                                    .responses = runner_llm_api(opt) == RUNNER_LLM_RESPONSES};
     struct itest_llm_reply reply;
     double t0 = itest_now_s();
     int rc = itest_llm_chat(&reply, &req);

@@ -33,12 +33,20 @@ enum runner_step {
     STEP_RELEASE_SLOT,
 };
 
+/* Which API the LLM step calls. */
+enum runner_llm_api {
+    RUNNER_LLM_CONFIGURED, /* as E2E_LLM_API says: chat (unset) or responses */
+    RUNNER_LLM_CHAT,       /* POST /chat/completions */
+    RUNNER_LLM_RESPONSES,  /* POST /responses */
+};
+
 struct runner_options {
     const char *title;      /* NULL: "e2e task" */
     const char *prompt;     /* what the LLM is asked */
     double llm_timeout_s;   /* 0: INTEGRATION_TEST_TIMEOUT */
     int upload_retries;     /* extra attempts of the upload on 5xx or a cut connection */
     double slot_wait_max_s; /* how long to wait for a free slot in all (0: 30 s) */
+    enum runner_llm_api llm_api;
     /* Test hook: called inside the database transaction before COMMIT, with the runner's
      * session (to take the database away mid-run). */
     void (*before_commit)(void *arg, PGconn *session);
@@ -72,6 +80,9 @@ struct runner_result {
  * slot, the artifact and the database rows given back. */
 int runner_run(struct runner_result *res, const struct runner_options *opt);
 void runner_free(struct runner_result *res);
+
+/* The API a runner with these options calls: CHAT or RESPONSES, never CONFIGURED. */
+enum runner_llm_api runner_llm_api(const struct runner_options *opt);
 
 /* "llm", "upload", ...: the step's name, as the failure event says it. */
 const char *runner_step_name(enum runner_step step);

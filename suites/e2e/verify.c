@@ -1,6 +1,7 @@
 /* Checking that the registry, the store, the database and the pool agree; see e2e.h. */
 #include "e2e.h"
 
+#include "itest/llm_capabilities.h"
 #include "itest/config.h"
 #include "itest/digest.h"
 #include "itest/http.h"
@@ -239,6 +240,15 @@ void e2e_track(const struct runner_result *res)
     if (n_tracked < cap_tracked)
         snprintf(tracked[n_tracked++], sizeof tracked[0], "%s", res->task_id);
     pthread_mutex_unlock(&tracked_lock);
+}
+
+int e2e_setup(void **state)
+{
+    (void)state;
+    struct runner_options configured = {0};
+    if (runner_llm_api(&configured) == RUNNER_LLM_RESPONSES)
+        itest_llm_require(ITEST_LLM_CAP_RESPONSES);
+    return 0;
 }
 
 int e2e_teardown(void **state)
