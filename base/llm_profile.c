@@ -81,9 +81,13 @@ int itest_llm_profile_load(const char *path, struct itest_llm_profile *out, char
 int itest_llm_profile_adjust(struct itest_llm_profile *p, const char *adjust, char *err, size_t len)
 {
     char *copy = strdup(adjust ? adjust : "");
-    int rc = copy ? 0 : -1;
-    for (char *save = NULL, *part = copy ? strtok_r(copy, ",", &save) : NULL; part && rc == 0;
-         part = strtok_r(NULL, ",", &save)) {
+    if (!copy) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    /* strsep, not strtok: an empty part ("+a,,+b") is a typo to name, not to skip */
+    for (char *rest = *copy ? copy : NULL, *part; rc == 0 && (part = strsep(&rest, ","));) {
         while (*part == ' ')
             part++;
         int k = (*part == '+' || *part == '-') ? itest_llm_capability_parse(part + 1) : -1;

@@ -30,18 +30,28 @@ static void usage_adds_up(const struct itest_llm_reply *r, const char *what)
                 what, r->prompt_tokens, r->completion_tokens, r->total_tokens);
 }
 
-/* GET (or DELETE) /responses/{id}: the status and the body parsed (NULL when not JSON). */
-static cJSON *stored(const char *method, const char *id, long *status)
+/* GET (or DELETE) /responses/{id}, which must answer expected; the body parsed, or NULL when
+ * expected is not 200. A 404 where the response should be kept, or a 200 where it should be
+ * gone, breaks what the API promises (an [assertion] saying why); any other failure fails with
+ * its category. */
+static cJSON *stored(const char *method, const char *id, long expected, const char *why)
 {
-    char path[256];
+    char path[256], url[1024];
     snprintf(path, sizeof path, "/responses/%s", id);
+    itest_llm_url(url, sizeof url, path);
     struct itest_http_response r;
     if (strcmp(method, "GET") == 0)
         itest_llm_get(&r, path);
     else
         itest_llm_delete(&r, path);
-    *status = r.status;
-    cJSON *v = cJSON_ParseWithLength(r.body ? r.body : "", r.body_len);
+    long got = r.status;
+    if ((expected == 200 && got == 404) || (expected == 404 && got == 200)) {
+        itest_http_response_free(&r);
+        itest_fail("[assertion] %s %s: expected status %ld, got %ld: %s", method, url, expected,
+                   got, why);
+    }
+    itest_assert_http_status(&r, method, url, expected);
+    cJSON *v = expected == 200 ? itest_json_parse_or_fail(r.body, r.body_len, path) : NULL;
     itest_http_response_free(&r);
     return v;
 }
@@ -66,25 +76,16 @@ void responses_round_trip(void **state)
         itest_check(strcmp(reply.content, "pong") == 0, "the mock's rule says \"pong\"; got \"%s\"",
                     reply.content);
     /* stored (store defaults to true): fetched as it was, then deleted */
-    long status;
-    cJSON *got = stored("GET", reply.id, &status);
-    itest_check(status == 200,
-                "[assertion] GET /responses/%s: expected status 200 OK, got %ld: a stored "
-                "response can be fetched",
-                reply.id, status);
+    cJSON *got = stored("GET", reply.id, 200, "a stored response can be fetched");
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(got, "id"));
     itest_check(id && strcmp(id, reply.id) == 0, "GET /responses/%s answered the response %s",
                 reply.id, id ? id : "(none)");
     cJSON_Delete(got);
-    cJSON *deleted = stored("DELETE", reply.id, &status);
-    itest_check(status == 200 && cJSON_IsTrue(cJSON_GetObjectItem(deleted, "deleted")),
-                "DELETE /responses/%s: expected 200 with deleted: true, got %ld", reply.id, status);
+    cJSON *deleted = stored("DELETE", reply.id, 200, "a stored response can be deleted");
+    itest_check(cJSON_IsTrue(cJSON_GetObjectItem(deleted, "deleted")),
+                "DELETE /responses/%s answered without deleted: true", reply.id);
     cJSON_Delete(deleted);
-    cJSON_Delete(stored("GET", reply.id, &status));
-    itest_check(status == 404,
-                "[assertion] GET /responses/%s after DELETE: expected status 404, got %ld: the "
-                "response should be gone",
-                reply.id, status);
+    stored("GET", reply.id, 404, "the response should be gone after DELETE");
     itest_llm_reply_free(&reply);
 }
 
@@ -242,10 +243,7 @@ void responses_store_false_not_kept(void **state)
     struct itest_llm_request req = {.prompt = "Say pong.", .no_store = true};
     struct itest_llm_reply reply;
     respond_ok(&reply, &req);
-    long status;
-    cJSON_Delete(stored("GET", reply.id, &status));
-    itest_check(status == 404, "store: false, yet GET /responses/%s answered %ld", reply.id,
-                status);
+    stored("GET", reply.id, 404, "store: false keeps nothing");
     itest_llm_reply_free(&reply);
 }
 
