@@ -83,6 +83,22 @@ static void bad_files_and_busy_port_fail_to_start(void **state)
     assert_int_equal(rc, 1);
     assert_contains(out, "/nonexistent/rules.json: No such file or directory");
     free(out);
+    /* an LLM profile that does not parse, or names a capability no suite knows */
+    rc = shell_run(&out, 10,
+                   "cd %s && printf '{\"profile\": ' > p.json && '%s' --service llm --llm-profile "
+                   "p.json",
+                   dir, MOCK_EXE);
+    assert_int_equal(rc, 1);
+    assert_contains(out, "--llm-profile p.json:1:");
+    free(out);
+    rc = shell_run(&out, 10,
+                   "cd %s && printf '{\"profile\": \"x\", \"version\": \"1\", \"source\": \"s\", "
+                   "\"about\": \"a\", \"capabilities\": {\"teleport\": true}}' > p2.json && '%s' "
+                   "--service llm --llm-profile p2.json",
+                   dir, MOCK_EXE);
+    assert_int_equal(rc, 1);
+    assert_contains(out, "--llm-profile p2.json: capabilities.teleport: not a capability");
+    free(out);
     rc = shell_run(&out, 10, "'%s' --bind localhost", MOCK_EXE);
     assert_int_equal(rc, 1);
     assert_contains(out, "--bind localhost: not a numeric");

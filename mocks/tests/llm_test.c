@@ -220,6 +220,21 @@ static void embeddings_float_and_base64_agree(void **state)
     assert_int_equal(mock_stop(&m), 0);
 }
 
+/* err is an OpenAI error body: an invalid_request_error with a message, the param (null where
+ * param is NULL) and, where code is given, the code; freed here. */
+static void assert_openai_error(cJSON *err, const char *param, const char *code)
+{
+    if (param)
+        itest_assert_json_string(err, "error.param", param);
+    else
+        itest_assert_json_type(err, "error.param", cJSON_NULL);
+    itest_assert_json_type(err, "error.message", cJSON_String);
+    itest_assert_json_string(err, "error.type", "invalid_request_error");
+    if (code)
+        itest_assert_json_string(err, "error.code", code);
+    cJSON_Delete(err);
+}
+
 static void errors_are_openai_shaped(void **state)
 {
     struct mock m;
@@ -269,15 +284,69 @@ static void errors_are_openai_shaped(void **state)
                                          .retries = 0};
         itest_http_send(&r, &req);
         itest_assert_http_status(&r, "POST", cases[i].body, cases[i].status);
-        err = itest_json_parse_or_fail(r.body, r.body_len, cases[i].body);
-        itest_assert_json_string(err, "error.param", cases[i].param);
-        itest_assert_json_type(err, "error.message", cJSON_String);
-        itest_assert_json_string(err, "error.type", "invalid_request_error");
-        if (cases[i].code)
-            itest_assert_json_string(err, "error.code", cases[i].code);
-        cJSON_Delete(err);
+        assert_openai_error(itest_json_parse_or_fail(r.body, r.body_len, cases[i].body),
+                            cases[i].param, cases[i].code);
         itest_http_response_free(&r);
     }
+    assert_int_equal(mock_stop(&m), 0);
+}
+
+/* The Responses API's bad bodies, ids and methods answer as the OpenAI reference does: the
+ * status, error.type, the offending param and, where it has one, the code. */
+static void responses_errors_are_openai_shaped(void **state)
+{
+    struct mock m;
+    mock_start(&m, (const char *[]){"--service", "llm", NULL});
+    char url[512]; /* mt_url's buffer is reused by the calls below */
+    snprintf(url, sizeof url, "%s", mt_url(m.url[LLM], "/v1/responses"));
+    const struct {
+        const char *body, *param, *code;
+        long status;
+    } cases[] = {
+        {"[1]", NULL, NULL, 400},
+        {"{\"input\":\"x\"}", "model", NULL, 400},
+        {"{\"model\":\"gpt-9\",\"input\":\"x\"}", "model", "model_not_found", 404},
+        {"{\"model\":\"gpt-4o\"}", "input", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":[]}", "input", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":[5]}", "input[0]", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":[{\"role\":\"robot\",\"content\":\"x\"}]}", "input[0]",
+         NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":[{\"role\":\"user\",\"content\":\"x\"},{\"type\":"
+         "\"function_call_output\"}]}",
+         "input[1]", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":\"x\",\"instructions\":5}", "instructions", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":\"x\",\"store\":\"yes\"}", "store", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":\"x\",\"max_output_tokens\":0}", "max_output_tokens",
+         NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"yaml\"}}}",
+         "text.format.type", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":\"x\",\"text\":{\"format\":{\"type\":\"json_schema\","
+         "\"name\":\"n\",\"schema\":{\"type\":\"teapot\"}}}}",
+         "text.format.schema", NULL, 400},
+        {"{\"model\":\"gpt-4o\",\"input\":\"x\",\"previous_response_id\":\"resp_nothing\"}",
+         "previous_response_id", "previous_response_not_found", 400},
+    };
+    struct itest_http_response r;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_openai_error(mt_expect(&r, "POST", url, cases[i].body, cases[i].status),
+                            cases[i].param, cases[i].code);
+        itest_http_response_free(&r);
+    }
+    /* an id nothing stored, and a method the endpoint does not take */
+    cJSON *err = mt_expect(&r, "GET", mt_url(m.url[LLM], "/v1/responses/resp_nothing"), NULL, 404);
+    itest_assert_json_string(err, "error.code", "not_found");
+    cJSON_Delete(err);
+    itest_http_response_free(&r);
+    err = mt_expect(&r, "DELETE", mt_url(m.url[LLM], "/v1/responses/resp_nothing"), NULL, 404);
+    cJSON_Delete(err);
+    itest_http_response_free(&r);
+    err = mt_expect(&r, "PUT", mt_url(m.url[LLM], "/v1/responses/resp_nothing"), "{}", 405);
+    itest_assert_json_string(err, "error.code", "method_not_allowed");
+    cJSON_Delete(err);
+    itest_http_response_free(&r);
+    err = mt_expect(&r, "GET", url, NULL, 405);
+    cJSON_Delete(err);
+    itest_http_response_free(&r);
     assert_int_equal(mock_stop(&m), 0);
 }
 
@@ -383,10 +452,10 @@ static void time_to_first_token_and_pacing(void **state)
 }
 
 static const struct itest_case cases[] = {
-    ITEST_CASE(models_and_a_round_trip),        ITEST_CASE(usage_grows_and_max_tokens_cuts),
-    ITEST_CASE(streamed_equals_plain),          ITEST_CASE(embeddings_float_and_base64_agree),
-    ITEST_CASE(errors_are_openai_shaped),       ITEST_CASE(rules_reply_call_tools_and_wait),
-    ITEST_CASE(time_to_first_token_and_pacing),
+    ITEST_CASE(models_and_a_round_trip),         ITEST_CASE(usage_grows_and_max_tokens_cuts),
+    ITEST_CASE(streamed_equals_plain),           ITEST_CASE(embeddings_float_and_base64_agree),
+    ITEST_CASE(errors_are_openai_shaped),        ITEST_CASE(responses_errors_are_openai_shaped),
+    ITEST_CASE(rules_reply_call_tools_and_wait), ITEST_CASE(time_to_first_token_and_pacing),
 };
 
 ITEST_SUITE_MAIN(cases)

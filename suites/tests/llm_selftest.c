@@ -61,7 +61,7 @@ static void broken_prompt_file_names_its_place(void **state)
     free(out);
 }
 
-static void another_server_runs_to_the_end(void **state)
+static void second_openai_server_runs_to_the_end(void **state)
 {
     /* a first token after 100 ms, as a real model is never instant */
     other_mock_start("--service llm --api-key other-key --ttft-ms 100 --rules " RULES_FILE);
@@ -85,7 +85,7 @@ static void another_server_runs_to_the_end(void **state)
  * with LLM_PROFILE=minimal nothing fails and every optional case skips naming its capability;
  * with LLM_PROFILE=auto the probe finds the same; told it is an OpenAI server, the cases of the
  * features it lacks fail, so the profile is what keeps a run honest. */
-static void limited_server_skips_what_it_lacks(void **state)
+static void another_server_runs_to_the_end(void **state)
 {
     other_mock_start("--service llm --api-key other-key --rules " RULES_FILE
                      " --llm-profile " PROFILES_DIR "/minimal.json");
@@ -189,8 +189,8 @@ static const struct itest_case cases[] = {
     ITEST_CASE(skip_variable_skips_every_case),
     ITEST_CASE(fault_cases_fail_without_their_faults),
     ITEST_CASE(broken_prompt_file_names_its_place),
+    ITEST_CASE_SETUP(second_openai_server_runs_to_the_end, NULL, other_mock_stop),
     ITEST_CASE_SETUP(another_server_runs_to_the_end, NULL, other_mock_stop),
-    ITEST_CASE_SETUP(limited_server_skips_what_it_lacks, NULL, other_mock_stop),
     ITEST_CASE_SETUP(non_openai_server_fails_cleanly, NULL, other_mock_stop),
     ITEST_CASE(unreachable_server_names_the_variable),
 };
