@@ -167,6 +167,9 @@ struct response_meta {
     const char *previous_response_id;
     bool store;
     bool reasons; /* the model reasons: a reasoning item comes first */
+    /* where this request's instructions stand in the conversation, and their tokens: a
+     * response stored for previous_response_id keeps the conversation without them */
+    size_t instructions_at, instructions_len, instructions_tokens;
 };
 
 /* POST /responses, GET and DELETE /responses/{id} (id NULL for the POST). */

@@ -143,8 +143,13 @@ static bool read_request(struct mock_request *req, struct llm *l, const cJSON *b
     const cJSON *instructions = cJSON_GetObjectItemCaseSensitive(body, "instructions");
     if (instructions && !cJSON_IsNull(instructions) && !cJSON_IsString(instructions))
         return llm_bad_request(req, "instructions", "Invalid type for 'instructions'.");
-    if (cJSON_IsString(instructions))
+    if (cJSON_IsString(instructions)) {
+        m->instructions_at = a->conversation ? strlen(a->conversation) : 0;
+        size_t tokens = a->prompt_tokens;
         llm_ask_add(a, "system", instructions->valuestring);
+        m->instructions_len = strlen(a->conversation ? a->conversation : "") - m->instructions_at;
+        m->instructions_tokens = a->prompt_tokens - tokens;
+    }
     const cJSON *input = cJSON_GetObjectItemCaseSensitive(body, "input");
     if (cJSON_IsString(input)) {
         llm_ask_add(a, "user", input->valuestring);
@@ -314,9 +319,12 @@ cJSON *llm_response_object(const struct mock_request *req, const struct ask *a,
     return o;
 }
 
-/* The conversation after the answer, for previous_response_id. */
-static char *conversation_after(const struct ask *a, const struct answer *an)
+/* The conversation after the answer, for previous_response_id: without this request's
+ * instructions, which the reference says are not carried over to the next response. */
+static char *conversation_after(const struct ask *a, const struct answer *an,
+                                const struct response_meta *m)
 {
+    const char *conv = a->conversation ? a->conversation : "";
     char *said = NULL;
     if (an->n_calls) {
         cJSON *calls = llm_tool_calls_json(an);
@@ -324,7 +332,8 @@ static char *conversation_after(const struct ask *a, const struct answer *an)
         cJSON_Delete(calls);
     }
     char *text = NULL;
-    if (asprintf(&text, "%sassistant: %s\n", a->conversation ? a->conversation : "",
+    if (asprintf(&text, "%.*s%sassistant: %s\n", (int)m->instructions_at, conv,
+                 conv + m->instructions_at + m->instructions_len,
                  said          ? said
                  : an->content ? an->content
                  : an->refusal ? an->refusal
@@ -367,9 +376,9 @@ static void create(struct mock_service *svc, struct mock_request *req, unsigned 
         l->completion_tokens += an.completion_tokens;
         cJSON *done = llm_response_object(req, &a, &an, &m, true);
         if (m.store && !mock_mutated(req, MOCK_MUT_LLM_RESPONSES_STORE_IGNORED)) {
-            char *after = conversation_after(&a, &an);
+            char *after = conversation_after(&a, &an, &m);
             llm_store_put(l->store, m.id, done, after ? after : "",
-                          a.prompt_tokens + an.completion_tokens + 4);
+                          a.prompt_tokens - m.instructions_tokens + an.completion_tokens + 4);
             free(after);
         }
         if (a.stream) {

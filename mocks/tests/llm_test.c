@@ -350,6 +350,53 @@ static void responses_errors_are_openai_shaped(void **state)
     assert_int_equal(mock_stop(&m), 0);
 }
 
+/* A follow-up through previous_response_id carries the earlier input and output on, but not the
+ * earlier instructions (the reference: "the instructions from a previous response will not be
+ * carried over"): two first turns that differ only in instructions give follow-ups of the same
+ * input_tokens. */
+static void responses_instructions_are_not_carried_over(void **state)
+{
+    struct mock m;
+    mock_start(&m, (const char *[]){"--service", "llm", NULL});
+    char url[512];
+    snprintf(url, sizeof url, "%s", mt_url(m.url[LLM], "/v1/responses"));
+    const char *firsts[] = {
+        "{\"model\":\"gpt-4o\",\"input\":\"My name is Ada.\",\"max_output_tokens\":12}",
+        "{\"model\":\"gpt-4o\",\"input\":\"My name is Ada.\",\"max_output_tokens\":12,"
+        "\"instructions\":\"You are a careful assistant who answers every question in one short "
+        "sentence and never uses more words than it needs to.\"}"};
+    long long first_in[2], first_out[2], next_in[2];
+    struct itest_http_response r;
+    for (int i = 0; i < 2; i++) {
+        cJSON *a = mt_expect(&r, "POST", url, firsts[i], 200);
+        itest_http_response_free(&r);
+        const char *id = NULL;
+        if (itest_json_get_string(&id, a, "id") != 0)
+            itest_fail("the first response has no id");
+        first_in[i] = usage(a, "input_tokens");
+        first_out[i] = usage(a, "output_tokens");
+        char next[256];
+        snprintf(next, sizeof next,
+                 "{\"model\":\"gpt-4o\",\"input\":\"What is my name?\",\"previous_response_id\":"
+                 "\"%s\"}",
+                 id);
+        cJSON_Delete(a);
+        cJSON *b = mt_expect(&r, "POST", url, next, 200);
+        itest_http_response_free(&r);
+        next_in[i] = usage(b, "input_tokens");
+        cJSON_Delete(b);
+    }
+    itest_check(first_in[1] > first_in[0],
+                "instructions should count in their own turn: %lld vs %lld", first_in[1],
+                first_in[0]);
+    itest_check(first_out[0] == first_out[1] && next_in[0] == next_in[1],
+                "the follow-ups should carry the same conversation on (the instructions left "
+                "behind): input_tokens %lld after the turn without them, %lld after the turn with "
+                "them (outputs %lld and %lld tokens)",
+                next_in[0], next_in[1], first_out[0], first_out[1]);
+    assert_int_equal(mock_stop(&m), 0);
+}
+
 static void rules_reply_call_tools_and_wait(void **state)
 {
     struct mock m;
@@ -452,10 +499,15 @@ static void time_to_first_token_and_pacing(void **state)
 }
 
 static const struct itest_case cases[] = {
-    ITEST_CASE(models_and_a_round_trip),         ITEST_CASE(usage_grows_and_max_tokens_cuts),
-    ITEST_CASE(streamed_equals_plain),           ITEST_CASE(embeddings_float_and_base64_agree),
-    ITEST_CASE(errors_are_openai_shaped),        ITEST_CASE(responses_errors_are_openai_shaped),
-    ITEST_CASE(rules_reply_call_tools_and_wait), ITEST_CASE(time_to_first_token_and_pacing),
+    ITEST_CASE(models_and_a_round_trip),
+    ITEST_CASE(usage_grows_and_max_tokens_cuts),
+    ITEST_CASE(streamed_equals_plain),
+    ITEST_CASE(embeddings_float_and_base64_agree),
+    ITEST_CASE(errors_are_openai_shaped),
+    ITEST_CASE(responses_errors_are_openai_shaped),
+    ITEST_CASE(responses_instructions_are_not_carried_over),
+    ITEST_CASE(rules_reply_call_tools_and_wait),
+    ITEST_CASE(time_to_first_token_and_pacing),
 };
 
 ITEST_SUITE_MAIN(cases)
