@@ -375,17 +375,21 @@ static void create(struct mock_service *svc, struct mock_request *req, unsigned 
         l->prompt_tokens += a.prompt_tokens;
         l->completion_tokens += an.completion_tokens;
         cJSON *done = llm_response_object(req, &a, &an, &m, true);
-        if (m.store && !mock_mutated(req, MOCK_MUT_LLM_RESPONSES_STORE_IGNORED)) {
+        bool keep = m.store && !mock_mutated(req, MOCK_MUT_LLM_RESPONSES_STORE_IGNORED);
+        /* printed once, to be stored and answered */
+        char *text = keep || !a.stream ? cJSON_PrintUnformatted(done) : NULL;
+        cJSON_Delete(done);
+        if (text && keep) {
             char *after = conversation_after(&a, &an, &m);
-            llm_store_put(l->store, m.id, done, after ? after : "",
+            llm_store_put(l->store, m.id, text, after ? after : "",
                           a.prompt_tokens - m.instructions_tokens + an.completion_tokens + 4);
             free(after);
         }
         if (a.stream) {
-            cJSON_Delete(done);
+            free(text);
             llm_responses_stream(svc, req, &a, &an, &m);
         } else {
-            mock_reply_json(req, 200, done);
+            mock_reply_json_text(req, 200, text);
             req->delay_ms += an.delay_ms + svc->opts->ttft_ms;
         }
         llm_answer_free(&an);
@@ -411,7 +415,7 @@ void llm_responses(struct mock_service *svc, struct mock_request *req, const cha
         return mock_reply_openai_error(req, 405, "invalid_request_error", "method_not_allowed",
                                        NULL, "Method %s is not allowed on %s.", req->method,
                                        req->path);
-    cJSON *stored = NULL;
+    char *stored = NULL;
     bool found = get || mock_mutated(req, MOCK_MUT_LLM_RESPONSES_DELETE_KEEPS)
                      ? llm_store_get(l->store, id, get ? &stored : NULL, NULL, NULL)
                      : llm_store_delete(l->store, id);
@@ -419,7 +423,7 @@ void llm_responses(struct mock_service *svc, struct mock_request *req, const cha
         return mock_reply_openai_error(req, 404, "invalid_request_error", "not_found", NULL,
                                        "Response with id '%.80s' not found.", id);
     if (get)
-        return mock_reply_json(req, 200, stored);
+        return mock_reply_json_text(req, 200, stored);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "object", "response");

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One stored response: id, response (JSON text) and conversation in one buffer that the slot
+ * keeps and reuses, so that a full table stores without allocating. */
 struct entry {
-    char *id;
-    cJSON *response;
-    char *conversation;
+    char *buf;
+    size_t cap;
+    const char *id, *response, *conversation; /* into buf; id NULL for an empty slot */
     size_t tokens;
 };
 
@@ -34,10 +36,7 @@ struct llm_store *llm_store_new(size_t capacity)
 
 static void drop(struct entry *e)
 {
-    free(e->id);
-    cJSON_Delete(e->response);
-    free(e->conversation);
-    memset(e, 0, sizeof *e);
+    e->id = e->response = e->conversation = NULL;
 }
 
 void llm_store_clear(struct llm_store *s)
@@ -52,7 +51,8 @@ void llm_store_free(struct llm_store *s)
 {
     if (!s)
         return;
-    llm_store_clear(s);
+    for (size_t i = 0; i < s->capacity; i++)
+        free(s->ring[i].buf);
     pthread_mutex_destroy(&s->lock);
     free(s->ring);
     free(s);
@@ -67,26 +67,41 @@ static struct entry *find(struct llm_store *s, const char *id)
     return NULL;
 }
 
-void llm_store_put(struct llm_store *s, const char *id, const cJSON *response,
+void llm_store_put(struct llm_store *s, const char *id, const char *response,
                    const char *conversation, size_t tokens)
 {
-    struct entry e = {strdup(id), cJSON_Duplicate(response, true), strdup(conversation), tokens};
+    size_t n_id = strlen(id) + 1, n_response = strlen(response) + 1,
+           n_conversation = strlen(conversation) + 1, need = n_id + n_response + n_conversation;
     pthread_mutex_lock(&s->lock);
-    struct entry *slot = &s->ring[s->next];
-    drop(slot);
-    *slot = e;
+    struct entry *e = &s->ring[s->next];
+    if (e->cap < need) {
+        char *grown = realloc(e->buf, need);
+        if (!grown) { /* keep the table as it was: this response is not stored */
+            pthread_mutex_unlock(&s->lock);
+            return;
+        }
+        e->buf = grown;
+        e->cap = need;
+    }
+    memcpy(e->buf, id, n_id);
+    memcpy(e->buf + n_id, response, n_response);
+    memcpy(e->buf + n_id + n_response, conversation, n_conversation);
+    e->id = e->buf;
+    e->response = e->buf + n_id;
+    e->conversation = e->buf + n_id + n_response;
+    e->tokens = tokens;
     s->next = (s->next + 1) % s->capacity;
     pthread_mutex_unlock(&s->lock);
 }
 
-bool llm_store_get(struct llm_store *s, const char *id, cJSON **response, char **conversation,
+bool llm_store_get(struct llm_store *s, const char *id, char **response, char **conversation,
                    size_t *tokens)
 {
     pthread_mutex_lock(&s->lock);
     struct entry *e = find(s, id);
     if (e) {
         if (response)
-            *response = cJSON_Duplicate(e->response, true);
+            *response = strdup(e->response);
         if (conversation)
             *conversation = strdup(e->conversation);
         if (tokens)

@@ -50,6 +50,11 @@ void mock_reply_json(struct mock_request *req, int status, cJSON *json)
 {
     char *text = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);
+    mock_reply_json_text(req, status, text);
+}
+
+void mock_reply_json_text(struct mock_request *req, int status, char *text)
+{
     mock_reply_clear(req);
     req->status = status;
     req->out = text;

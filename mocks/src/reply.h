@@ -19,6 +19,8 @@ void mock_reply(struct mock_request *req, int status, const char *content_type, 
                 size_t len);
 /* Answers with json (consumed). */
 void mock_reply_json(struct mock_request *req, int status, cJSON *json);
+/* Answers with text, JSON already printed (consumed; NULL answers an empty body). */
+void mock_reply_json_text(struct mock_request *req, int status, char *text);
 /* Answers with the service's error body: {"error": {"code", "message"}} on the platform
  * services, OpenAI's {"error": {"message", "type", "param", "code"}} on the LLM. */
 void mock_reply_error(struct mock_request *req, int status, const char *code, const char *fmt, ...)
