@@ -15,5 +15,7 @@
 /* A target answered, but not what the contract says: no keyword in the rest of the message
  * (a header named x-ratelimit-..., a status the case expected) may steer the category. */
 #define ITEST_CATEGORY_ASSERTION "assertion"
+/* A variable or flag has a value the suites cannot take: nothing was sent to any target. */
+#define ITEST_CATEGORY_CONFIGURATION "configuration"
 
 #endif

@@ -28,6 +28,10 @@ struct builtin {
 
 /* The built-in categories, in report order. */
 static const struct builtin builtin_categories[] = {
+    {"configuration", "critical",
+     "A variable or flag has a value the run cannot take, so nothing was tested: the signature "
+     "names it, its value and what it takes (VAR='value' is not ...); set it to such a value or "
+     "unset it for its default (README, Configuration). Not a timeout, whatever the name says."},
     {"connection", "critical",
      "The target refused or dropped the connection: check that it runs and that its URL and port "
      "are right (TASK_REGISTRY_URL, REPO_POOL_URL, ARTIFACT_STORE_URL, LLM_BASE_URL, "
@@ -70,6 +74,7 @@ static const struct builtin builtin_categories[] = {
 static const struct {
     const char *tag, *category;
 } tags[] = {
+    {"[configuration]", "configuration"},
     {"[unavailable]", "unavailable target"},
     {"[connection]", "connection"},
     {"[timeout]", "timeout"},
@@ -86,6 +91,9 @@ static const struct {
 static const struct {
     const char *category, *pattern;
 } builtin_rules[] = {
+    /* before timeout and connection: "INTEGRATION_TEST_TIMEOUT='abc' is not ..." is no timeout */
+    {"configuration", "invalid configuration|configuration error|misconfigur|"
+                      "(?-i:\\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)='[^']*' is not\\b"},
     {"crash or signal",
      "segmentation fault|\\bsig(segv|abrt|bus|ill|fpe|kill)\\b|(killed|terminated) by signal|"
      "core dumped|(address|leak|thread|memory|undefinedbehavior)sanitizer|\\bpanic: |"

@@ -98,6 +98,17 @@ static void built_in_categories_and_their_order(void **state)
         {"ERROR: AddressSanitizer: heap-use-after-free", "crash or signal"},
         {"Could not resolve host: registry.invalid", "unavailable target"},
         {"expected 3 items, found 2", "assertion"},
+        /* a variable's name must not steer a configuration error elsewhere */
+        {"itest-services: error: [configuration] INTEGRATION_TEST_TIMEOUT='abc' is not a number",
+         "configuration"},
+        {"ValueError: INTEGRATION_TEST_TIMEOUT='30s' is not a number of seconds", "configuration"},
+        {"ITEST_SKIP_UNAVAILABLE='maybe' is not a boolean", "configuration"},
+        {"RATE_LIMIT_RPS='fast' is not a number", "configuration"},
+        {"DATABASE_URL='host=db port' is not a libpq connection string (connection failed)",
+         "configuration"},
+        {"Invalid configuration: the timeout must be positive", "configuration"},
+        /* and a lower-case name=value is no variable: "timeout" still decides */
+        {"request_timeout='5' is not honoured: operation timed out", "timeout"},
     };
     struct classifier c;
     classifier_init(&c);
