@@ -415,9 +415,13 @@ static int http_status(const char *s, size_t n, size_t i)
         end++;
     if (end - i != 3 || s[i] < '1' || s[i] > '5' || (end < n && isalnum((unsigned char)s[end])))
         return 0;
-    static const char *const before[] = {"http ",    "http/1.1 ", "http/2 ",  "status ",
-                                         "status: ", "status=",   "code ",    "code: ",
-                                         "code=",    "got ",      "returned "};
+    static const char *const before[] = {"http ",        "http/1.1 ",     "http/2 ",
+                                         "status ",      "status: ",      "status=",
+                                         "status=\"",    "status='",      "status: \"",
+                                         "\"status\": ", "\"status\":",   "status code ",
+                                         "status_code=", "status_code: ", "code ",
+                                         "code: ",       "code=",         "got ",
+                                         "returned "};
     for (size_t k = 0; k < sizeof before / sizeof *before; k++) {
         size_t len = strlen(before[k]);
         if (i >= len && strncasecmp(s + i - len, before[k], len) == 0)

@@ -42,7 +42,7 @@ void report_markdown(FILE *f, const struct report_context *r)
     for (size_t i = 0; i < m->ninputs; i++)
         if (m->inputs[i].error) {
             fputs("\n> **Input error:** `", f);
-            put_md_cell(f, m->inputs[i].message, 400);
+            put_md_code(f, m->inputs[i].message, 400);
             fputs("`\n", f);
         }
 
@@ -63,7 +63,7 @@ void report_markdown(FILE *f, const struct report_context *r)
             uint32_t gi = a->groups[g];
             const struct group *grp = &m->groups[gi];
             fprintf(f, "| %s | %u | `", c->cats[grp->category].name, grp->count);
-            put_md_cell(f, strtab_get(&m->str, grp->signature), 200);
+            put_md_code(f, strtab_get(&m->str, grp->signature), 200);
             fputs("` | ", f);
             if (a->group_head[gi]) {
                 report_test_id(r, &m->tests[m->failures[a->group_head[gi] - 1].test], &id);
@@ -90,19 +90,19 @@ void report_markdown(FILE *f, const struct report_context *r)
         for (size_t i = 0; i < a->nnew_failures && i < ROWS_LISTED; i++) {
             report_test_id(r, &m->tests[a->new_failures[i].test], &id);
             fputs("- new failure: `", f);
-            put_md_cell(f, id.data, 200);
+            put_md_code(f, id.data, 200);
             fputs("`\n", f);
         }
         for (size_t i = 0; i < a->nfixed && i < ROWS_LISTED; i++) {
             report_test_id(r, &m->tests[a->fixed[i].test], &id);
             fputs("- fixed: `", f);
-            put_md_cell(f, id.data, 200);
+            put_md_code(f, id.data, 200);
             fputs("`\n", f);
         }
         for (size_t i = 0; i < a->nslower && i < ROWS_LISTED; i++) {
             report_test_id(r, &m->tests[a->slower[i].test], &id);
             fputs("- slower: `", f);
-            put_md_cell(f, id.data, 200);
+            put_md_code(f, id.data, 200);
             fprintf(f, "` %.3f s → %.3f s\n", a->slower[i].before, a->slower[i].after);
         }
     }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,7 +265,9 @@ void put_csv(FILE *f, const char *s)
     fputc('"', f);
 }
 
-void put_md_cell(FILE *f, const char *s, size_t max)
+/* code: inside a code span, where CommonMark decodes no entity and takes no HTML, so '<' stays
+ * itself and a newline becomes a blank; in a table either way a pipe is escaped. */
+static void put_md(FILE *f, const char *s, size_t max, bool code)
 {
     size_t n = 0;
     for (; s && *s; s++, n++) {
@@ -276,11 +279,13 @@ void put_md_cell(FILE *f, const char *s, size_t max)
         if (c == '|')
             fputs("\\|", f);
         else if (c == '\n')
-            fputs("<br>", f);
-        else if (c == '<')
+            fputs(code ? " " : "<br>", f);
+        else if (c == '<' && !code)
             fputs("&lt;", f);
-        else if (c == '>')
+        else if (c == '>' && !code)
             fputs("&gt;", f);
+        else if (c == '&' && !code)
+            fputs("&amp;", f);
         else if (c == '`')
             fputc('\'', f);
         else if (c == '\r' || xml_invalid(c))
@@ -288,6 +293,16 @@ void put_md_cell(FILE *f, const char *s, size_t max)
         else
             fputc(c, f);
     }
+}
+
+void put_md_cell(FILE *f, const char *s, size_t max)
+{
+    put_md(f, s, max, false);
+}
+
+void put_md_code(FILE *f, const char *s, size_t max)
+{
+    put_md(f, s, max, true);
 }
 
 void format_seconds(char out[32], double s)

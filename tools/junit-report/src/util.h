@@ -47,8 +47,11 @@ void put_json_str(FILE *f, const char *s); /* with the quotes */
 void put_json_strn(FILE *f, const char *s, size_t n);
 void put_html(FILE *f, const char *s);
 void put_csv(FILE *f, const char *s); /* one RFC 4180 field */
-/* Markdown table cell: pipes and newlines escaped, at most `max` bytes then an ellipsis. */
+/* Markdown table cell: pipes, newlines and HTML escaped, at most `max` bytes then an ellipsis. */
 void put_md_cell(FILE *f, const char *s, size_t max);
+/* The same inside a code span (between backticks): only pipes escaped, '<' and '&' as they are
+ * (a code span shows entities literally), a newline as a blank. */
+void put_md_code(FILE *f, const char *s, size_t max);
 
 /* Seconds as the shortest of "%.3f"/"%.6g" that keeps the value readable, in the C locale. */
 void format_seconds(char out[32], double s);

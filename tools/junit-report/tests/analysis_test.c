@@ -270,13 +270,22 @@ static void signatures_fold_what_varies(void **state)
         "Unavailable\"/></testcase>"
         "<testcase name=\"d\"><failure message=\"POST /tasks: HTTP 404 Not Found\"/></testcase>"
         "<testcase name=\"e\"><failure message=\"sha256 0xdeadbeef differs\"/></testcase>"
-        "<testcase name=\"f\"><failure message=\"sha256 0x00c0ffee differs\"/></testcase>");
+        "<testcase name=\"f\"><failure message=\"sha256 0x00c0ffee differs\"/></testcase>"
+        "<testcase name=\"g\"><failure message=\"response status=&quot;404&quot; after 3 "
+        "tries\"/></testcase>");
     char *out;
     report_run(&out, "'%s'", in);
     assert_contains(out, "2 x GET http://<n>:<port>/tasks/<uuid> failed after <n> ms in <tmp>");
     assert_contains(out, "1 x POST /tasks: HTTP 503 Service Unavailable");
     assert_contains(out, "1 x POST /tasks: HTTP 404 Not Found");
     assert_contains(out, "2 x sha256 <hex> differs");
+    /* a status stays however it is quoted */
+    assert_contains(out, "1 x response status=\"404\" after <n> tries");
+    free(out);
+    in = suite_file("sig2.xml", "<testcase name=\"h\"><failure message=\"body {&quot;status&quot;: "
+                                "409} after 5 tries\"/></testcase>");
+    report_run(&out, "'%s'", in);
+    assert_contains(out, "1 x body {\"status\": 409} after <n> tries");
     free(out);
 }
 

@@ -1,5 +1,6 @@
 /* Every output format: the JSON schema's top level, a merged JUnit that validates against
- * Jenkins' junit-10.xsd and reads back to the same totals, Markdown that fits a step summary,
+ * Jenkins' junit-10.xsd and reads back to the same totals, Markdown that fits a step summary
+ * and renders (cmark-gfm) without entity text,
  * self-contained HTML, CSV with one row per case. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,37 @@ static void markdown_fits_a_step_summary(void **state)
     free(text);
 }
 
+/* The Markdown as GitHub shows it (cmark-gfm with tables, Debian's cmark-gfm): no entity text
+ * inside code spans (a signature's <n> and <tmp> read as such), the tables are tables. */
+static void markdown_renders_without_entity_text(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    if (shell_run(&out, 10, "command -v cmark-gfm") != 0) {
+        free(out);
+        itest_skip("cmark-gfm is not installed (scripts/bootstrap installs Debian's cmark-gfm)");
+    }
+    free(out);
+    const char *md = work_path("r.md"), *html = work_path("r.html");
+    report_run(&out, "--quiet --markdown '%s' " ALL_SAMPLES, md);
+    free(out);
+    int rc = shell_run(&out, 30, "cmark-gfm -e table '%s' > '%s'", md, html);
+    itest_check(rc == 0, "cmark-gfm failed on %s (exit %d): %s", md, rc, out);
+    free(out);
+    char *text = read_file(html);
+    static const char *const shown[] = {"&amp;lt;", "&amp;gt;", "&amp;amp;", "&amp;quot;",
+                                        "raw HTML omitted"};
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++) {
+        const char *at = strstr(text, shown[i]);
+        itest_check(at == NULL, "the rendered Markdown shows the text '%s' near: %.160s", shown[i],
+                    at ? (at > text + 60 ? at - 60 : text) : "");
+    }
+    assert_contains(text, "&lt;n&gt;</code>"); /* a folded number in a signature, as <n> */
+    assert_contains(text, "<table>");
+    assert_contains(text, "<th>suggested fix</th>");
+    free(text);
+}
+
 static void html_is_one_self_contained_page(void **state)
 {
     (void)state;
@@ -161,6 +193,7 @@ static const struct itest_case cases[] = {
     ITEST_CASE(json_top_level_follows_the_schema),
     ITEST_CASE(merged_junit_validates_and_reads_back),
     ITEST_CASE(markdown_fits_a_step_summary),
+    ITEST_CASE(markdown_renders_without_entity_text),
     ITEST_CASE(html_is_one_self_contained_page),
     ITEST_CASE(csv_has_one_row_per_case),
 };
