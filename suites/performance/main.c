@@ -29,14 +29,22 @@
         .resource_lock = "performance"                                                             \
     }
 
+/* Their verdicts are ratios of two timed runs (1 worker against 8, open against closed): run
+ * alone, so that other tests under ctest -j do not take the CPU from one run and not the other. */
+#define MODEL_CASE(fn_)                                                                            \
+    {                                                                                              \
+        .name = #fn_, .fn = fn_, .teardown = perf_teardown, .resource_lock = "performance",        \
+        .run_serial = true                                                                         \
+    }
+
 static const struct itest_case cases[] = {
-    PERF_CASE(perf_registry_get_task),      PERF_CASE(perf_registry_list_tasks),
-    PERF_CASE(perf_registry_create_task),   POOL_CASE(perf_pool_list_slots),
-    POOL_CASE(perf_pool_allocate_release),  STORE_CASE(perf_store_put_artifact),
-    STORE_CASE(perf_store_get_artifact),    LLM_CASE(perf_llm_chat),
-    LLM_CASE(perf_llm_stream_ttft),         PERF_CASE(perf_pg_query_direct),
-    PERF_CASE(perf_pg_query_pooled),        PERF_CASE(perf_parallel_speedup),
-    PERF_CASE(perf_open_model_shows_stall),
+    PERF_CASE(perf_registry_get_task),       PERF_CASE(perf_registry_list_tasks),
+    PERF_CASE(perf_registry_create_task),    POOL_CASE(perf_pool_list_slots),
+    POOL_CASE(perf_pool_allocate_release),   STORE_CASE(perf_store_put_artifact),
+    STORE_CASE(perf_store_get_artifact),     LLM_CASE(perf_llm_chat),
+    LLM_CASE(perf_llm_stream_ttft),          PERF_CASE(perf_pg_query_direct),
+    PERF_CASE(perf_pg_query_pooled),         MODEL_CASE(perf_parallel_speedup),
+    MODEL_CASE(perf_open_model_shows_stall),
 };
 
 ITEST_SUITE_MAIN(cases)
