@@ -52,6 +52,14 @@ static void unreachable_service_names_the_variable(void **state)
                     "[unavailable] REPO_POOL_URL=http://itest:***@127.0.0.1:1 does not answer");
     assert_not_contains(out, "secret");
     free(out);
+    /* an error case against an unavailable registry says only that: no stray "sent:" line */
+    rc = run_suite(&out, "TASK_REGISTRY_URL=http://127.0.0.1:1", SERVICES_EXE,
+                   "--filter registry_unknown_task_not_found");
+    itest_check(rc == 1, "an unreachable TASK_REGISTRY_URL should fail the case (exit %d):\n%s", rc,
+                out);
+    assert_contains(out, "[unavailable] TASK_REGISTRY_URL=http://127.0.0.1:1 does not answer");
+    assert_not_contains(out, "sent:");
+    free(out);
 }
 
 /* INTEGRATION_TEST_LOG_LEVEL=debug: every exchange of a case goes to the log next to its JUnit
