@@ -129,6 +129,21 @@ void catalog_free(struct catalog *c)
     c->n = 0;
 }
 
+void catalog_drop_table(struct catalog *c, const char *table)
+{
+    size_t len = strlen(table), kept = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *name = c->facts[i].name;
+        if (strncmp(name, table, len) == 0 && (name[len] == '\0' || name[len] == '.')) {
+            free(c->facts[i].name);
+            free(c->facts[i].value);
+        } else {
+            c->facts[kept++] = c->facts[i];
+        }
+    }
+    c->n = kept;
+}
+
 static void append(char **report, const char *fmt, ...)
 {
     va_list ap;

@@ -34,6 +34,9 @@ int catalog_read(struct catalog *out, PGconn *conn, const char *schema, const ch
 
 void catalog_free(struct catalog *c);
 
+/* Forgets every fact of table (the table, its columns, defaults, constraints and indexes). */
+void catalog_drop_table(struct catalog *c, const char *table);
+
 /* Appends to *report (malloc'd, grows; the caller frees) one line per difference of kind between
  * expected and found. Returns how many differences there were. Facts found but not expected
  * count only for tables the expected schema has (other tables are the target's own business). */

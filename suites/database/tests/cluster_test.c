@@ -239,7 +239,8 @@ static void bad_command_lines_are_refused(void **state)
     static const char *const bad[][2] = {
         {"start", "start what? expected postgres or pgbouncer, got nothing"},
         {"start mysql", "expected postgres or pgbouncer, got mysql"},
-        {"restart postgres", "expected a command: start, stop or template"},
+        {"restart postgres", "expected a command: start, stop, template or migrate"},
+        {"migrate postgres", "unexpected argument 'postgres'"},
         {"start postgres --max-connections 0",
          "--max-connections='0' is not a whole number 1..10000"},
         {"start postgres --pool-size", "--pool-size: unknown option, or its value is missing"},
@@ -251,6 +252,19 @@ static void bad_command_lines_are_refused(void **state)
         assert_contains(out, bad[i][1]);
         free(out);
     }
+    /* migrate needs the database it migrates, and names one that does not answer */
+    rc = shell_run(&out, 30, "env -u DATABASE_URL '%s' migrate", PG_EXE);
+    itest_check(rc == 2, "itest-pg migrate without DATABASE_URL should exit 2, exit %d:\n%s", rc,
+                out);
+    assert_contains(out, "migrate: DATABASE_URL is unset");
+    free(out);
+    rc = shell_run(&out, 30,
+                   "DATABASE_URL=postgresql://u:hunter22@127.0.0.1:1/db '%s' migrate --timeout 5",
+                   PG_EXE);
+    itest_check(rc == 1, "itest-pg migrate to a closed port should exit 1, exit %d:\n%s", rc, out);
+    assert_contains(out, "migrate: DATABASE_URL: connecting to postgresql://u:***@127.0.0.1:1/db");
+    assert_not_contains(out, "hunter22");
+    free(out);
     rc = shell_run(&out, 30, "'%s' --help", PG_EXE);
     itest_check(rc == 0, "--help exit %d", rc);
     assert_contains(out, "Usage: itest-pg start|stop postgres|pgbouncer");

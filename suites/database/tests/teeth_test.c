@@ -201,6 +201,87 @@ static void changed_migration_is_refused(void **state)
     assert_contains(err, "write a new migration instead of editing an applied one");
 }
 
+/* A user's own database: a second PostgreSQL with password authentication only, the platform
+ * schema applied by plain psql (so no schema_migrations table): no schema case fails, the
+ * bookkeeping case skips naming why, the password is never shown. Then `itest-pg migrate`
+ * applies the schema to a fresh database through our runner and every schema case passes. */
+#define SECOND_PASSWORD "pl4tform-Secret-7"
+static char second_dir[512];
+
+static int stop_second_server(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    if (second_dir[0])
+        shell_run(&out, 60, "'%s' stop '%s'; rm -f '%s.log'", SECOND_SERVER, second_dir,
+                  second_dir);
+    free(out);
+    second_dir[0] = '\0';
+    return 0;
+}
+
+/* The database suite's schema cases against url alone (no fixture state); fails unless every
+ * one passes or skips. Returns the output. */
+static char *schema_cases_against(const char *url, const char *what)
+{
+    char *out = NULL;
+    int rc = shell_run(&out, 300,
+                       "ITEST_STATE_DIR=/nonexistent DATABASE_URL='%s' '%s' --filter 'schema_*' "
+                       "2>&1",
+                       url, DATABASE_EXE);
+    itest_check(rc == 0, "the schema cases against %s should pass or skip, exit %d:\n%s", what, rc,
+                out);
+    return out;
+}
+
+static void real_database_migrated_by_psql_passes(void **state)
+{
+    (void)state;
+    /* below /tmp: the server's user (postgres, under root) must reach it */
+    snprintf(second_dir, sizeof second_dir, "/tmp/itest-second-pg-%ld", (long)getpid());
+    char *out = NULL;
+    int rc = shell_run(&out, 120, "'%s' start '%s' '%s' 2>'%s.log' || cat '%s.log'", SECOND_SERVER,
+                       second_dir, SECOND_PASSWORD, second_dir, second_dir);
+    int port = atoi(out);
+    itest_check(rc == 0 && port > 0, "the second PostgreSQL did not start (exit %d):\n%s", rc, out);
+    free(out);
+    char url[256];
+    snprintf(url, sizeof url, "postgresql://platform:%s@127.0.0.1:%d/platform", SECOND_PASSWORD,
+             port);
+    rc = shell_run(&out, 120,
+                   "for f in '%s'/*.sql; do psql -X -q -v ON_ERROR_STOP=1 '%s' -f \"$f\" || exit "
+                   "1; done 2>&1",
+                   itest_pg_sql_dir(), url);
+    itest_check(rc == 0, "psql could not apply fixtures/sql (exit %d):\n%s", rc, out);
+    free(out);
+
+    out = schema_cases_against(url, "a database migrated by psql");
+    assert_contains(out, "[       OK ] database.schema_tables_match");
+    assert_contains(out, "[       OK ] database.schema_columns_match");
+    assert_contains(out, "[  SKIPPED ] database.schema_migrations_recorded: schema public keeps "
+                         "no itest schema_migrations table");
+    assert_contains(out, "itest-pg migrate");
+    assert_not_contains(out, SECOND_PASSWORD);
+    free(out);
+
+    /* the documented command: the platform schema through our runner, then every case passes */
+    char url2[256];
+    snprintf(url2, sizeof url2, "postgresql://platform:%s@127.0.0.1:%d/platform2", SECOND_PASSWORD,
+             port);
+    rc = shell_run(&out, 120,
+                   "psql -X -q '%s' -c 'CREATE DATABASE platform2' && DATABASE_URL='%s' '%s' "
+                   "migrate 2>&1",
+                   url, url2, PG_EXE);
+    itest_check(rc == 0, "itest-pg migrate failed (exit %d):\n%s", rc, out);
+    assert_contains(out, "4 migration(s) of");
+    assert_not_contains(out, SECOND_PASSWORD);
+    free(out);
+    out = schema_cases_against(url2, "a database migrated by itest-pg migrate");
+    assert_contains(out, "[       OK ] database.schema_migrations_recorded");
+    assert_contains(out, "0 failed, 0 skipped");
+    free(out);
+}
+
 static const struct itest_case cases[] = {
     {.name = "column_change_fails_with_diff",
      .fn = column_change_fails_with_diff,
@@ -221,6 +302,9 @@ static const struct itest_case cases[] = {
      .teardown = drop_schema},
     {.name = "unreachable_database_url_names_variable",
      .fn = unreachable_database_url_names_variable},
+    {.name = "real_database_migrated_by_psql_passes",
+     .fn = real_database_migrated_by_psql_passes,
+     .teardown = stop_second_server},
 };
 
 ITEST_SUITE_MAIN(cases)
