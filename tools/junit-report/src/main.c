@@ -55,6 +55,10 @@ static const char usage_text[] =
     "  --slower PERCENT     a case is slower than the baseline past this (default 50)\n"
     "  --slowest N          how many slowest cases to list (default 10)\n"
     "  --title TEXT         the reports' title (default: itest report)\n"
+    "  --fact NAME=VALUE    a fact about the run shown at the top of every report\n"
+    "                       (repeatable: commit, host, targets, wall time, ...)\n"
+    "  --markdown-measurements  list the measurements in the Markdown too (they are\n"
+    "                       in the JSON and HTML reports always)\n"
     "  --fail-on WHAT       exit 1 on: failures (default; failed or errored cases, or a\n"
     "                       budget exceeded), new-failures (needs --baseline), never\n"
     "  --quiet              no terminal summary\n"
@@ -72,6 +76,9 @@ struct options {
     enum { FAIL_ON_FAILURES, FAIL_ON_NEW, FAIL_ON_NEVER } fail_on;
     char **budgets;
     size_t nbudgets;
+    const char **facts;
+    size_t nfacts;
+    int markdown_measurements;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -157,13 +164,15 @@ static int parse_options(struct options *o, int argc, char **argv)
                                                  {"slowest", required_argument, 0, 'n'},
                                                  {"title", required_argument, 0, 't'},
                                                  {"fail-on", required_argument, 0, 'f'},
+                                                 {"fact", required_argument, 0, 'F'},
+                                                 {"markdown-measurements", no_argument, 0, 'M'},
                                                  {"quiet", no_argument, 0, 'q'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {"version", no_argument, 0, 'V'},
                                                  {0, 0, 0, 0}};
     *o = (struct options){
         .split_dir = "split", .title = "itest report", .slowest = 10, .slower = 50};
-    size_t capb = 0;
+    size_t capb = 0, capf = 0;
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
@@ -224,6 +233,18 @@ static int parse_options(struct options *o, int argc, char **argv)
             o->budgets[o->nbudgets++] = optarg;
             break;
         }
+        case 'F': {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg)
+                return usage_error("--fact %s: expected NAME=VALUE, e.g. --fact commit=1a2b3c4",
+                                   optarg);
+            grow(&o->facts, &capf, o->nfacts + 1, sizeof *o->facts);
+            o->facts[o->nfacts++] = optarg;
+            break;
+        }
+        case 'M':
+            o->markdown_measurements = 1;
+            break;
         case 'f':
             if (strcmp(optarg, "failures") == 0)
                 o->fail_on = FAIL_ON_FAILURES;
@@ -363,6 +384,7 @@ int main(int argc, char **argv)
     if (load_side_inputs(&in, &o) != 0) {
         side_inputs_free(&in);
         free(o.budgets);
+        free(o.facts);
         return 2;
     }
     struct model m;
@@ -373,7 +395,12 @@ int main(int argc, char **argv)
 
     struct analysis a;
     analyse(&a, &m, o.budgets, o.nbudgets, o.slowest, o.baseline ? &in.base : NULL, o.slower);
-    struct report_context ctx = {&m, &a, o.title};
+    struct report_context ctx = {.m = &m,
+                                 .a = &a,
+                                 .title = o.title,
+                                 .facts = o.facts,
+                                 .nfacts = o.nfacts,
+                                 .markdown_measurements = o.markdown_measurements};
     int write_failed = write_reports(&o, &ctx, &in) != 0;
     rc = 0;
     if (a.input_errors || write_failed)
@@ -387,6 +414,7 @@ int main(int argc, char **argv)
     model_free(&m);
     side_inputs_free(&in);
     free(o.budgets);
+    free(o.facts);
     xmlCleanupParser();
     return rc;
 }

@@ -14,6 +14,9 @@ struct report_context {
     const struct model *m;
     const struct analysis *a;
     const char *title;
+    const char *const *facts; /* "name=value" (--fact): the run's commit, host, targets, ... */
+    size_t nfacts;
+    int markdown_measurements; /* list the measurements in the Markdown too */
 };
 
 void report_text(FILE *f, const struct report_context *r);
@@ -28,5 +31,11 @@ void report_csv(FILE *f, const struct report_context *r);
 const char *report_category(const struct report_context *r, const struct test *t);
 void report_test_id(const struct report_context *r, const struct test *t, struct buf *out);
 const struct failure *report_failure(const struct report_context *r, const struct test *t);
+/* One measurement as a reader wants it: the unit its name ends with split off and the value at
+ * sensible precision ("p95_ms", "12.5049" -> "p95 12.5 ms"; "requests", "117" -> "requests
+ * 117"). */
+void report_measurement(struct buf *out, const char *name, const char *value);
+/* The name of a "name=value" fact (its length in *len) and its value. */
+const char *report_fact(const char *fact, size_t *len);
 
 #endif

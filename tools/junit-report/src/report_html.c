@@ -1,5 +1,6 @@
 /* --html: one self-contained page (inline CSS and SVG, no script, nothing fetched) with the
- * outcome totals, a duration histogram and per-suite bars, then the tables. */
+ * run's facts and the outcome totals, a duration histogram and per-suite bars, then the
+ * tables, the measurements by case and every case folded away. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ static void outcome_bar(FILE *f, const struct analysis *a)
 static void histogram(FILE *f, const struct model *m)
 {
     /* half-decade bins from 1 ms to 1000 s, plus one for faster and one for slower */
-    enum { BINS = 14 };
+    enum { BINS = 14, LEFT = 40, W = 51 };
     size_t bins[BINS] = {0}, top = 0;
     for (size_t i = 0; i < m->ntests; i++) {
         const struct test *t = &m->tests[i];
@@ -50,24 +51,44 @@ static void histogram(FILE *f, const struct model *m)
     }
     for (int b = 0; b < BINS; b++)
         top = bins[b] > top ? bins[b] : top;
-    static const char *const labels[BINS] = {"<1ms", "1ms",  "3ms",  "10ms",  "30ms",
-                                             "0.1s", "0.3s", "1s",   "3s",    "10s",
-                                             "30s",  "100s", "300s", "≥1000s"};
-    fputs("<svg class=\"chart\" width=\"720\" height=\"200\" role=\"img\" "
-          "aria-label=\"duration histogram\">\n",
-          f);
+    /* the edges between the bins: bin b holds [edges[b - 1], edges[b]) */
+    static const char *const edges[BINS - 1] = {"1ms", "3ms", "10ms", "30ms", "0.1s", "0.3s", "1s",
+                                                "3s",  "10s", "30s",  "100s", "300s", "1000s"};
+    fprintf(f,
+            "<svg class=\"chart\" width=\"%d\" height=\"240\" role=\"img\" "
+            "aria-label=\"duration histogram\">\n"
+            "<text x=\"0\" y=\"12\" class=\"small\">cases</text>\n"
+            "<line x1=\"%d\" y1=\"165\" x2=\"%d\" y2=\"165\" stroke=\"#8c959f\"/>\n",
+            LEFT + BINS * W + 40, LEFT - 4, LEFT + BINS * W);
     for (int b = 0; b < BINS; b++) {
-        double h = top ? 150.0 * (double)bins[b] / (double)top : 0;
+        double h = top ? 140.0 * (double)bins[b] / (double)top : 0;
+        int x = LEFT + b * W;
         fprintf(f,
-                "<rect x=\"%d\" y=\"%.1f\" width=\"44\" height=\"%.1f\" fill=\"#0969da\">"
-                "<title>%s: %zu cases</title></rect>"
-                "<text x=\"%d\" y=\"190\" class=\"small\">%s</text>\n",
-                b * 51, 165 - h, h, labels[b], bins[b], b * 51, labels[b]);
+                "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"#0969da\">"
+                "<title>%s%s%s%s: %zu cases</title></rect>\n",
+                x + 2, 165 - h, W - 4, h,
+                b == 0          ? "under "
+                : b == BINS - 1 ? ""
+                                : "",
+                b == 0 ? edges[0] : edges[b - 1],
+                b == 0          ? ""
+                : b == BINS - 1 ? " or more"
+                                : " to ",
+                b == 0 || b == BINS - 1 ? "" : edges[b], bins[b]);
         if (bins[b])
-            fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"small\">%zu</text>\n", b * 51, 160 - h,
+            fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"small\">%zu</text>\n", x + 4, 160 - h,
                     bins[b]);
+        if (b < BINS - 1) /* a tick and its edge under the boundary */
+            fprintf(f,
+                    "<line x1=\"%d\" y1=\"165\" x2=\"%d\" y2=\"171\" stroke=\"#8c959f\"/>"
+                    "<text x=\"%d\" y=\"184\" class=\"small\" text-anchor=\"middle\">%s</text>\n",
+                    x + W, x + W, x + W, edges[b]);
     }
-    fputs("</svg>\n", f);
+    fprintf(f,
+            "<text x=\"%d\" y=\"210\" class=\"small\" text-anchor=\"middle\">duration of a "
+            "case (skipped cases left out); each bar counts the cases between the edges under "
+            "it</text>\n</svg>\n",
+            LEFT + BINS * W / 2);
 }
 
 static int by_total_desc(const void *a, const void *b)
@@ -87,16 +108,20 @@ static void suite_bars(FILE *f, const struct analysis *a)
     qsort(rows, a->nsuites, sizeof *rows, by_total_desc);
     size_t n = a->nsuites < BARS ? a->nsuites : BARS;
     double top = rows[0]->total > 0 ? rows[0]->total : 1;
+    /* 220 px of name, 420 of bar, and room after the longest bar for its label */
     fprintf(f,
-            "<svg class=\"chart\" width=\"720\" height=\"%zu\" role=\"img\" "
+            "<svg class=\"chart\" width=\"900\" height=\"%zu\" role=\"img\" "
             "aria-label=\"time per suite\">\n",
             n * 22 + 4);
     for (size_t i = 0; i < n; i++) {
         double w = 420 * rows[i]->total / top;
-        fprintf(f, "<text x=\"0\" y=\"%zu\" class=\"small\">", i * 22 + 15);
+        fprintf(f, "<text x=\"0\" y=\"%zu\" class=\"small\"><title>", i * 22 + 15);
         put_html(f, rows[i]->name);
+        fputs("</title>", f);
+        put_html_cut(f, rows[i]->name, 34);
+        fputs("</text>", f);
         fprintf(f,
-                "</text><rect x=\"220\" y=\"%zu\" width=\"%.1f\" height=\"16\" fill=\"%s\">"
+                "<rect x=\"220\" y=\"%zu\" width=\"%.1f\" height=\"16\" fill=\"%s\">"
                 "<title>%.3f s, %zu cases, %zu failed</title></rect>"
                 "<text x=\"%.1f\" y=\"%zu\" class=\"small\">%.3f s%s</text>\n",
                 i * 22 + 3, w, rows[i]->failed ? colours[2] : "#0969da", rows[i]->total,
@@ -130,6 +155,38 @@ static void timing_table(FILE *f, const char *what, const struct timing_row *row
     fputs("</table>\n", f);
 }
 
+/* Every case, folded away: its outcome, time and, for a failure, category and message. */
+static void case_list(FILE *f, const struct report_context *r, struct buf *id)
+{
+    const struct model *m = r->m;
+    enum { CASES = 5000 };
+    fprintf(f,
+            "<details id=\"cases\"><summary>Every case (%zu)</summary>\n<table><tr>"
+            "<th>case</th><th>outcome</th><th>seconds</th><th>category</th><th>message</th></tr>\n",
+            m->ntests);
+    for (size_t i = 0; i < m->ntests && i < CASES; i++) {
+        const struct test *t = &m->tests[i];
+        const struct failure *x = report_failure(r, t);
+        const char *category = report_category(r, t);
+        report_test_id(r, t, id);
+        fprintf(f, "<tr class=\"%s\"><td>", outcome_name((enum outcome)t->final));
+        put_html(f, id->data);
+        fprintf(f, "</td><td>%s</td><td>%.3f</td><td>", outcome_name((enum outcome)t->final),
+                test_seconds(t));
+        put_html(f, category);
+        fputs("</td><td>", f);
+        if (*category && x)
+            put_html_cut(f, strtab_get(&m->str, x->message), 160);
+        else if (t->final == OUT_SKIPPED && t->skip_message)
+            put_html_cut(f, strtab_get(&m->str, t->skip_message), 160);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    if (m->ntests > CASES)
+        fprintf(f, "<p>%zu more cases in the JSON and CSV reports.</p>\n", m->ntests - CASES);
+    fputs("</details>\n", f);
+}
+
 void report_html(FILE *f, const struct report_context *r)
 {
     const struct model *m = r->m;
@@ -150,10 +207,24 @@ void report_html(FILE *f, const struct report_context *r)
           "</style></head><body>\n<h1>",
           f);
     put_html(f, r->title);
+    fputs("</h1>\n", f);
+    if (r->nfacts) { /* the run: commit, host, targets, as the caller gave them */
+        fputs("<table class=\"facts\" id=\"facts\">\n", f);
+        for (size_t i = 0; i < r->nfacts; i++) {
+            size_t n;
+            const char *value = report_fact(r->facts[i], &n);
+            fprintf(f, "<tr><th>%.*s</th><td>", (int)n, r->facts[i]);
+            put_html(f, value);
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
     fprintf(f,
-            "</h1>\n<p class=\"totals\"><span>%zu tests</span><span>%zu passed</span>"
+            "<p class=\"totals\"><span>%zu tests</span><span>%zu passed</span>"
             "<span>%zu failed</span><span>%zu errored</span><span>%zu skipped</span>"
-            "<span>%zu flaky</span><span>%zu runs</span><span>%.3f s</span></p>\n",
+            "<span>%zu flaky</span><span>%zu runs</span><span title=\"the cases' own times "
+            "added up; cases that ran side by side make it more than the run took\">%.3f s "
+            "of case time, summed</span></p>\n",
             a->tests, a->passed, a->failed, a->errored, a->skipped, a->flaky, a->runs, a->seconds);
     outcome_bar(f, a);
     for (size_t i = 0; i < m->ninputs; i++)
@@ -297,21 +368,36 @@ void report_html(FILE *f, const struct report_context *r)
         fputs("</table>\n", f);
     }
     if (a->nmetrics) {
-        fputs("<h2>Measurements</h2>\n<table><tr><th>case</th><th>name</th><th>value</th></tr>\n",
+        /* one row per case, each measurement with its unit and four significant digits */
+        fputs("<h2>Measurements</h2>\n<table id=\"measurements\"><tr><th>case</th>"
+              "<th>measurements</th></tr>\n",
               f);
-        for (size_t i = 0; i < a->nmetrics && i < ROWS; i++) {
-            const struct metric *x = &m->metrics[a->metrics[i]];
-            report_test_id(r, &m->tests[x->test], &id);
+        struct buf one = {0};
+        size_t rows = 0, i = 0;
+        while (i < a->nmetrics && rows < ROWS) {
+            uint32_t test = m->metrics[a->metrics[i]].test;
+            report_test_id(r, &m->tests[test], &id);
             fputs("<tr><td>", f);
             put_html(f, id.data);
             fputs("</td><td>", f);
-            put_html(f, strtab_get(&m->str, x->name));
-            fputs("</td><td>", f);
-            put_html(f, strtab_get(&m->str, x->value));
+            for (int first = 1; i < a->nmetrics && m->metrics[a->metrics[i]].test == test;
+                 i++, first = 0) {
+                const struct metric *x = &m->metrics[a->metrics[i]];
+                buf_clear(&one);
+                report_measurement(&one, strtab_get(&m->str, x->name),
+                                   strtab_get(&m->str, x->value));
+                fputs(first ? "" : "<br>", f);
+                put_html(f, one.data);
+            }
             fputs("</td></tr>\n", f);
+            rows++;
         }
         fputs("</table>\n", f);
+        if (i < a->nmetrics)
+            fprintf(f, "<p>%zu more measurements in the JSON report.</p>\n", a->nmetrics - i);
+        buf_free(&one);
     }
+    case_list(f, r, &id);
     fputs("</body></html>\n", f);
     buf_free(&id);
 }

@@ -80,7 +80,16 @@ void report_json(FILE *f, const struct report_context *r)
 
     fputs("{\n  \"schema\": \"" REPORT_SCHEMA "\",\n  \"title\": ", f);
     put_json_str(f, r->title);
-    fputs(",\n  \"inputs\": [", f);
+    fputs(",\n  \"facts\": {", f);
+    for (size_t i = 0; i < r->nfacts; i++) {
+        size_t n;
+        const char *value = report_fact(r->facts[i], &n);
+        fputs(i ? ", " : "", f);
+        put_json_strn(f, r->facts[i], n);
+        fputs(": ", f);
+        put_json_str(f, value);
+    }
+    fputs("},\n  \"inputs\": [", f);
     for (size_t i = 0; i < m->ninputs; i++) {
         const struct input *in = &m->inputs[i];
         fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", f);

@@ -33,7 +33,18 @@ void report_markdown(FILE *f, const struct report_context *r)
     struct buf id = {0};
     int bad = a->failed || a->errored || a->input_errors;
     fprintf(f, "## %s %s\n\n", bad ? "❌" : "✅", r->title);
-    fputs("| tests | passed | failed | errored | skipped | flaky | runs | seconds |\n"
+    for (size_t i = 0; i < r->nfacts; i++) { /* the run's facts, as the caller gave them */
+        size_t n;
+        const char *value = report_fact(r->facts[i], &n);
+        fputs(i ? " · **" : "**", f);
+        fwrite(r->facts[i], 1, n, f);
+        fputs(":** ", f);
+        put_md_cell(f, value, 200);
+    }
+    if (r->nfacts)
+        fputs("\n\n", f);
+    /* the time is the cases' own, added up: under ctest -j the run took less */
+    fputs("| tests | passed | failed | errored | skipped | flaky | runs | sum of case times s |\n"
           "|---:|---:|---:|---:|---:|---:|---:|---:|\n",
           f);
     fprintf(f, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu | %.3f |\n", a->tests, a->passed,
@@ -158,21 +169,37 @@ void report_markdown(FILE *f, const struct report_context *r)
             fprintf(f, " | %.3f |\n", test_seconds(t));
         }
     }
-    if (a->nmetrics) {
-        fputs("\n### Measurements\n\n| case | name | value |\n|---|---|---:|\n", f);
-        for (size_t i = 0; i < a->nmetrics && i < 200; i++) {
-            const struct metric *x = &m->metrics[a->metrics[i]];
-            report_test_id(r, &m->tests[x->test], &id);
+    if (a->nmetrics && !r->markdown_measurements) {
+        fprintf(f,
+                "\n%zu measurements are in the JSON and HTML reports (`--markdown-measurements` "
+                "lists them here).\n",
+                a->nmetrics);
+    } else if (a->nmetrics) {
+        /* one row per case, its measurements with their units */
+        fputs("\n### Measurements\n\n| case | measurements |\n|---|---|\n", f);
+        struct buf line = {0};
+        size_t rows = 0, i = 0;
+        while (i < a->nmetrics && rows < 200) {
+            uint32_t test = m->metrics[a->metrics[i]].test;
+            buf_clear(&line);
+            for (; i < a->nmetrics && m->metrics[a->metrics[i]].test == test; i++) {
+                const struct metric *x = &m->metrics[a->metrics[i]];
+                if (line.len)
+                    buf_add(&line, ", ", 2);
+                report_measurement(&line, strtab_get(&m->str, x->name),
+                                   strtab_get(&m->str, x->value));
+            }
+            report_test_id(r, &m->tests[test], &id);
             fputs("| ", f);
             put_md_cell(f, id.data, 200);
             fputs(" | ", f);
-            put_md_cell(f, strtab_get(&m->str, x->name), 80);
-            fputs(" | ", f);
-            put_md_cell(f, strtab_get(&m->str, x->value), 40);
+            put_md_cell(f, line.data ? line.data : "", 2000);
             fputs(" |\n", f);
+            rows++;
         }
-        if (a->nmetrics > 200)
-            fprintf(f, "\n%zu more measurements in the JSON report.\n", a->nmetrics - 200);
+        if (i < a->nmetrics)
+            fprintf(f, "\n%zu more measurements in the JSON report.\n", a->nmetrics - i);
+        buf_free(&line);
     }
     buf_free(&id);
 }

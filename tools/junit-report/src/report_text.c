@@ -17,7 +17,7 @@ void report_text(FILE *f, const struct report_context *r)
     fputc('\n', f);
     fprintf(f, "  tests %zu: passed %zu, failed %zu, errored %zu, skipped %zu, flaky %zu", a->tests,
             a->passed, a->failed, a->errored, a->skipped, a->flaky);
-    fprintf(f, " (%zu runs, %.3f s)\n", a->runs, a->seconds);
+    fprintf(f, " (%zu runs, %.3f s of case time, summed)\n", a->runs, a->seconds);
 
     if (a->ngroups) {
         fprintf(f, "failures by category (%zu):\n", a->failures);

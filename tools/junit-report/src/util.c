@@ -226,7 +226,17 @@ void put_json_str(FILE *f, const char *s)
 
 void put_html(FILE *f, const char *s)
 {
+    put_html_cut(f, s, SIZE_MAX);
+}
+
+void put_html_cut(FILE *f, const char *s, size_t max)
+{
+    size_t chars = 0;
     for (; s && *s; s++) {
+        if (((unsigned char)*s & 0xC0) != 0x80 && chars++ == max) {
+            fputs("…", f);
+            return;
+        }
         switch (*s) {
         case '<':
             fputs("&lt;", f);

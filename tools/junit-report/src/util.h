@@ -46,6 +46,8 @@ void put_xml_str(FILE *f, const char *s, int attribute);
 void put_json_str(FILE *f, const char *s); /* with the quotes */
 void put_json_strn(FILE *f, const char *s, size_t n);
 void put_html(FILE *f, const char *s);
+/* The same, cut after max characters (UTF-8) with an ellipsis. */
+void put_html_cut(FILE *f, const char *s, size_t max);
 void put_csv(FILE *f, const char *s); /* one RFC 4180 field */
 /* Markdown table cell: pipes, newlines and HTML escaped, at most `max` bytes then an ellipsis. */
 void put_md_cell(FILE *f, const char *s, size_t max);

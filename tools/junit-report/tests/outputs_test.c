@@ -147,6 +147,53 @@ static void markdown_renders_without_entity_text(void **state)
     free(text);
 }
 
+/* --fact reaches the top of every report; measurements carry their units, four significant
+ * digits, one row per case, and stay out of the Markdown unless asked for. */
+static void facts_and_measurements_read_as_written(void **state)
+{
+    (void)state;
+    const char *in = work_path("m.xml"), *md = work_path("m.md"), *json = work_path("m.json"),
+               *html = work_path("m.html");
+    write_text(in, "<testsuite name=\"perf\"><testcase name=\"get\" time=\"1.5\"><properties>"
+                   "<property name=\"measurement.p95_ms\" value=\"12.50490001\"/>"
+                   "<property name=\"measurement.throughput_rps\" value=\"77.93223231\"/>"
+                   "<property name=\"measurement.requests\" value=\"117\"/>"
+                   "</properties></testcase></testsuite>");
+    char *out;
+    report_run(&out,
+               "--quiet --fact 'commit=1a2b3c4' --fact 'wall time=50 s' --markdown '%s' "
+               "--json '%s' --html '%s' '%s'",
+               md, json, html, in);
+    free(out);
+    char *text = read_file(md);
+    assert_contains(text, "**commit:** 1a2b3c4 · **wall time:** 50 s");
+    assert_contains(text, "sum of case times s");
+    assert_contains(text, "3 measurements are in the JSON and HTML reports");
+    assert_not_contains(text, "12.5049");
+    free(text);
+    text = read_file(html);
+    assert_contains(text, "<th>commit</th><td>1a2b3c4</td>");
+    assert_contains(text, "p95 12.5 ms<br>requests 117<br>throughput 77.93 req/s");
+    assert_contains(text, "<summary>Every case (1)</summary>");
+    free(text);
+    cJSON *r = read_json(json);
+    const cJSON *facts = cJSON_GetObjectItemCaseSensitive(r, "facts");
+    const cJSON *wall = cJSON_GetObjectItemCaseSensitive(facts, "wall time");
+    itest_check(cJSON_IsString(wall) && strcmp(wall->valuestring, "50 s") == 0,
+                "the JSON's facts lack \"wall time\": \"50 s\"");
+    cJSON_Delete(r);
+    report_run(&out, "--quiet --markdown-measurements --markdown '%s' '%s'", md, in);
+    free(out);
+    text = read_file(md);
+    assert_contains(text, "| perf.get | p95 12.5 ms, requests 117, throughput 77.93 req/s |");
+    free(text);
+    /* a fact needs a name */
+    int rc = report_run(&out, "--fact '=x' '%s'", in);
+    itest_check(rc == 2, "--fact =x should be refused (exit 2), exit %d", rc);
+    assert_contains(out, "--fact =x: expected NAME=VALUE");
+    free(out);
+}
+
 static void html_is_one_self_contained_page(void **state)
 {
     (void)state;
@@ -167,6 +214,59 @@ static void html_is_one_self_contained_page(void **state)
         assert_not_contains(text, external[i]);
     assert_contains(text, "status &lt;pending&gt; &amp; &quot;running&quot;"); /* escaped */
     free(text);
+}
+
+/* The HTML page as a reader sees it, laid out by headless Chromium (Debian's chromium): the run's
+ * facts under the title, the per-case list, and no chart label cut off or running into its
+ * neighbour (browser/check.js measures them). A screenshot stays in the work directory for
+ * reviewers: <work>/report_outputs.html_in_a_browser-report.png. */
+static void html_in_a_browser(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    if (shell_run(&out, 10, "command -v chromium") != 0) {
+        free(out);
+        itest_skip("chromium is not installed (scripts/bootstrap installs Debian's chromium)");
+    }
+    free(out);
+    const char *html = work_path("r.html"), *check = work_path("check.html"),
+               *png = work_path("report.png"), *profile = work_path("profile");
+    report_run(&out,
+               "--quiet --fact commit=1a2b3c4 --fact 'targets=the embedded default (mocks)' "
+               "--html '%s' " ALL_SAMPLES,
+               html);
+    free(out);
+    char *page = read_file(html), *script = read_file(CHECK_JS);
+    itest_check(page && script, "cannot read %s or %s", html, CHECK_JS);
+    char *end = strstr(page, "</body>");
+    itest_check(end != NULL, "%s has no </body>", html);
+    FILE *f = fopen(check, "w");
+    itest_check(f != NULL, "cannot write %s", check);
+    fprintf(f, "%.*s<script>\n%s</script>\n%s", (int)(end - page), page, script, end);
+    fclose(f);
+    free(page);
+    free(script);
+    static const char flags[] = "--headless --no-sandbox --disable-gpu --no-first-run "
+                                "--disable-dev-shm-usage --hide-scrollbars";
+    int rc = shell_run(&out, 120,
+                       "rm -rf '%s' && chromium %s --user-data-dir='%s' --virtual-time-budget=5000 "
+                       "--dump-dom 'file://%s' 2>/dev/null",
+                       profile, flags, profile, check);
+    itest_check(rc == 0, "chromium --dump-dom exited %d:\n%.2000s", rc, out);
+    const char *verdict = strstr(out, "<pre id=\"verdict\">");
+    itest_check(verdict != NULL, "the check did not run (no verdict in the page):\n%.2000s", out);
+    verdict += strlen("<pre id=\"verdict\">");
+    const char *close = strstr(verdict, "</pre>");
+    itest_check(close && strncmp(verdict, "ok</pre>", 8) == 0, "in the browser:\n%.*s",
+                close ? (int)(close - verdict) : 2000, verdict);
+    free(out);
+    rc = shell_run(&out, 120,
+                   "chromium %s --user-data-dir='%s' --window-size=1280,2400 --screenshot='%s' "
+                   "'file://%s' 2>/dev/null; test -s '%s'",
+                   flags, profile, png, html, png);
+    itest_check(rc == 0, "no screenshot at %s:\n%.2000s", png, out);
+    free(out);
+    printf("screenshot of the report: %s\n", png);
 }
 
 static void csv_has_one_row_per_case(void **state)
@@ -195,6 +295,8 @@ static const struct itest_case cases[] = {
     ITEST_CASE(markdown_fits_a_step_summary),
     ITEST_CASE(markdown_renders_without_entity_text),
     ITEST_CASE(html_is_one_self_contained_page),
+    ITEST_CASE(html_in_a_browser),
+    ITEST_CASE(facts_and_measurements_read_as_written),
     ITEST_CASE(csv_has_one_row_per_case),
 };
 
