@@ -63,7 +63,8 @@ cJSON *itest_state_fixture_read(char *path, size_t pathlen, const char *name, co
         snprintf(path, pathlen, "%s", name);
         snprintf(err, errlen,
                  "ITEST_STATE_DIR is not set, so the state file %s of the CTest fixture `%s` "
-                 "cannot be found; run the case through ctest, or set %s",
+                 "cannot be found; run the case through ctest, start the embedded default for "
+                 "a run by hand with eval \"$(scripts/serve)\", or set %s",
                  name, fixture, instead);
         return NULL;
     }

@@ -62,6 +62,27 @@ static void unreachable_service_names_the_variable(void **state)
     free(out);
 }
 
+/* scripts/serve, as the README runs a suite by hand: started, a suite finds the mocks through
+ * the variable it prints, and --stop ends them and removes their state. */
+static void serve_runs_a_suite_by_hand(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/serve-%ld", WORK_DIR, (long)getpid());
+    char *out = NULL;
+    int rc = shell_run(&out, 120,
+                       "eval \"$('%s/scripts/serve' --build-dir '%s' --state-dir '%s' "
+                       "--no-database 2>/dev/null)\" && '%s' --filter registry_create_and_get; "
+                       "rc=$?; '%s/scripts/serve' --build-dir '%s' --state-dir '%s' --stop 2>&1; "
+                       "test -e '%s' && echo 'state left behind'; exit $rc",
+                       SOURCE_DIR, BUILD_DIR, dir, SERVICES_EXE, SOURCE_DIR, BUILD_DIR, dir, dir);
+    itest_check(rc == 0, "a suite by hand against scripts/serve failed (exit %d):\n%s", rc, out);
+    assert_contains(out, "[       OK ] services.registry_create_and_get");
+    assert_contains(out, "serve: stopped");
+    assert_not_contains(out, "state left behind");
+    free(out);
+}
+
 /* INTEGRATION_TEST_LOG_LEVEL=debug: every exchange of a case goes to the log next to its JUnit
  * (credentials masked), and a failing case's message names the log. */
 static void debug_log_records_every_exchange(void **state)
@@ -105,6 +126,7 @@ static const struct itest_case cases[] = {
     ITEST_CASE_SETUP(real_targets_skip_fault_cases, NULL, other_mock_stop),
     ITEST_CASE(unreachable_service_names_the_variable),
     ITEST_CASE(debug_log_records_every_exchange),
+    ITEST_CASE(serve_runs_a_suite_by_hand),
 };
 
 ITEST_SUITE_MAIN(cases)
