@@ -3,7 +3,7 @@
  * error bodies, rate-limit headers. Replies are deterministic: the rule table first, else a
  * stable reply derived from the prompt. This module is the service itself: its state, the
  * models, auth and routing. */
-#include "llm.h"
+#include "llm_shared.h"
 #include "llm_store.h"
 
 #include <stdio.h>

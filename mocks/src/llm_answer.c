@@ -1,7 +1,7 @@
 /* What the mock model answers, whichever API asks: a rule's reply, JSON, refusal or tool calls,
  * else tool calls the tool choice demands, else JSON the format demands, else the stable default
  * reply; then stop sequences, max_tokens, reasoning tokens and the prompt prefix cache. */
-#include "llm.h"
+#include "llm_shared.h"
 #include "util.h"
 
 #include "itest/json_parse.h"
@@ -86,7 +86,7 @@ static bool is_object_text(const char *text)
 static char *decide_text(const struct ask *a, const struct llm_rule *rule, uint64_t h)
 {
     const char *given = rule ? (rule->reply ? rule->reply : rule->json) : NULL;
-    if (a->format == FORMAT_JSON_SCHEMA) {
+    if (a->answer_format == FORMAT_JSON_SCHEMA) {
         char err[256];
         cJSON *v = rule && rule->json
                        ? itest_json_parse(rule->json, strlen(rule->json), err, sizeof err)
@@ -99,7 +99,7 @@ static char *decide_text(const struct ask *a, const struct llm_rule *rule, uint6
         cJSON_Delete(v);
         return text;
     }
-    if (a->format == FORMAT_JSON_OBJECT) {
+    if (a->answer_format == FORMAT_JSON_OBJECT) {
         if (is_object_text(given))
             return strdup(given);
         char *reply = llm_default_reply(a->conversation ? a->conversation : "", a->prompt);
@@ -194,8 +194,8 @@ void llm_decide(const struct mock_request *req, struct llm *l, const struct ask 
     if (asked.tool_choice == TOOLS_NAMED &&
         mock_mutated(req, MOCK_MUT_LLM_TOOL_CHOICE_NAMED_IGNORED))
         asked.tool_choice = TOOLS_NONE;
-    if (mock_mutated(req, MOCK_MUT_LLM_JSON_SCHEMA_IGNORED) && asked.format == FORMAT_JSON_SCHEMA)
-        asked.format = FORMAT_TEXT;
+    if (mock_mutated(req, MOCK_MUT_LLM_JSON_SCHEMA_IGNORED) && asked.answer_format == FORMAT_JSON_SCHEMA)
+        asked.answer_format = FORMAT_TEXT;
     if (mock_mutated(req, MOCK_MUT_LLM_STOP_IGNORED))
         asked.n_stop = 0;
     a = &asked;

@@ -1,7 +1,7 @@
 /* Chat completions: the request read and checked as OpenAI does (messages, tools and the tool
  * choice, response_format, stop, seed, logprobs, n), the answer decided (llm_answer.c), the
  * plain reply (streams are llm_stream.c's). */
-#include "llm.h"
+#include "llm_shared.h"
 
 #include "itest/json_schema.h"
 
@@ -84,7 +84,7 @@ static bool read_format(struct mock_request *req, const struct llm *l, const cJS
             return llm_bad_request(req, "messages",
                                    "'messages' must contain the word 'json' in some form, to use "
                                    "'response_format' of type 'json_object'.");
-        a->format = FORMAT_JSON_OBJECT;
+        a->answer_format = FORMAT_JSON_OBJECT;
         return true;
     }
     if (strcmp(type, "json_schema") != 0)
@@ -106,7 +106,7 @@ static bool read_format(struct mock_request *req, const struct llm *l, const cJS
                  cJSON_IsObject(schema) ? err : "expected an object");
         return llm_bad_request(req, "response_format", message);
     }
-    a->format = FORMAT_JSON_SCHEMA;
+    a->answer_format = FORMAT_JSON_SCHEMA;
     a->schema = schema;
     return true;
 }

@@ -1,6 +1,6 @@
 /* Embeddings: float arrays or base64 little-endian float32, one vector per input, derived from
  * the text so that the same text always gives the same vector. */
-#include "llm.h"
+#include "llm_shared.h"
 #include "util.h"
 
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* The shapes every chat answer shares, plain or streamed: the envelope, usage with its details,
  * tool calls whole and as deltas, logprobs. */
-#include "llm.h"
+#include "llm_shared.h"
 
 #include "itest/clock.h"
 

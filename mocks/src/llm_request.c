@@ -1,6 +1,6 @@
 /* What every LLM endpoint checks the same way: the model, optional whole-number parameters,
  * message text, the tools on offer and OpenAI's answer to a bad request. */
-#include "llm.h"
+#include "llm_shared.h"
 
 #include "itest/json_schema.h"
 

@@ -4,7 +4,7 @@
  * .output_text.done and .content_part.done (or a function call's .function_call_arguments.delta
  * pieces and .done), .output_item.done, and at the end response.completed or
  * response.incomplete. A stream error fault ends it with response.failed; no [DONE]. */
-#include "llm.h"
+#include "llm_shared.h"
 #include "llm_sse.h"
 
 #include <stdio.h>

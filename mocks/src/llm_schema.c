@@ -1,7 +1,7 @@
 /* A value that follows a JSON schema, for structured outputs and generated tool arguments: every
  * property of an object, the first non-null branch of an anyOf, lengths and ranges kept, all
  * derived from a seed. Patterns are not followed (a rule's "json" answers schemas with one). */
-#include "llm.h"
+#include "llm_shared.h"
 #include "util.h"
 
 #include "itest/json_schema.h"

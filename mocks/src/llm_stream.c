@@ -2,7 +2,7 @@
  * role first, then the content, refusal or each tool call's id and name and its argument
  * fragments, then the finish reason and, when asked, the usage), an error event or a cut
  * connection when a fault asks for one, then "data: [DONE]". */
-#include "llm.h"
+#include "llm_shared.h"
 #include "llm_sse.h"
 
 #include <stdio.h>

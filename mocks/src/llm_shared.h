@@ -1,11 +1,13 @@
-/* The LLM mock's modules and what they share (private to mocks/src), from the bottom up: the
- * checks every endpoint makes (llm_request.c), JSON that follows a schema (llm_schema.c), what
- * the model answers to a request (llm_answer.c), the shapes of chat answers (llm_reply.c), SSE
- * streams (llm_stream.c), chat completions (llm_chat.c), the Responses API (llm_responses.c,
- * llm_responses_stream.c, and its stored responses, llm_store.c), embeddings (llm_embeddings.c),
- * and the service itself (llm.c: state, models, auth, routing, metrics), which calls them. */
-#ifndef MOCK_LLM_H
-#define MOCK_LLM_H
+/* What the LLM mock's modules share (private to mocks/src): its state, a request as asked and
+ * the answer decided, and each module's entry points, from the bottom up: the checks every
+ * endpoint makes (llm_request.c), JSON that follows a schema (llm_schema.c), what the model
+ * answers to a request (llm_answer.c), the shapes of chat answers (llm_reply.c), SSE streams
+ * (llm_stream.c), chat completions (llm_chat.c), the Responses API (its objects,
+ * llm_response_object.c; the endpoints, llm_responses.c; streams, llm_responses_stream.c; stored
+ * responses, llm_store.c), embeddings (llm_embeddings.c), and the service itself (llm.c: state,
+ * models, auth, routing, metrics), which calls them. */
+#ifndef MOCK_LLM_SHARED_H
+#define MOCK_LLM_SHARED_H
 
 #include "llm_rules.h"
 
@@ -43,7 +45,7 @@ struct llm {
 };
 
 enum tool_choice { TOOLS_AUTO, TOOLS_NONE, TOOLS_REQUIRED, TOOLS_NAMED };
-enum format { FORMAT_TEXT, FORMAT_JSON_OBJECT, FORMAT_JSON_SCHEMA };
+enum answer_format { FORMAT_TEXT, FORMAT_JSON_OBJECT, FORMAT_JSON_SCHEMA };
 
 /* A request to the model, whichever API it came through. */
 struct ask {
@@ -60,7 +62,7 @@ struct ask {
     enum tool_choice tool_choice;
     const char *tool_choice_name; /* TOOLS_NAMED */
     bool parallel_tool_calls;
-    enum format format;
+    enum answer_format answer_format;
     const cJSON *schema; /* FORMAT_JSON_SCHEMA */
     const char *stop[MAX_STOP];
     size_t n_stop;
@@ -150,7 +152,7 @@ cJSON *llm_logprobs_json(const struct mock_request *req, const struct ask *a, co
 cJSON *llm_envelope(const struct mock_request *req, const char *object, const char *id,
                     const struct ask *a);
 
-/* ---- llm_chat.c, llm_stream.c, llm_responses*.c, llm_embeddings.c ---- */
+/* ---- llm_chat.c, llm_stream.c, llm_response_object.c, llm_responses*.c, llm_embeddings.c ---- */
 
 /* POST /chat/completions. */
 void llm_chat_completions(struct mock_service *svc, struct mock_request *req,
