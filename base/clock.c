@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -147,6 +148,9 @@ int itest_parse_rfc3339(const char *text, int64_t *wall_ns)
         return -1;
     int64_t secs =
         days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+    /* nanoseconds since 1970 in 64 bits reach from 1677 to 2262: a time outside is refused */
+    if (secs <= INT64_MIN / 1000000000 || secs >= INT64_MAX / 1000000000)
+        return -1;
     *wall_ns = secs * 1000000000 + frac_ns;
     return 0;
 }

@@ -152,6 +152,12 @@ static void schemas_outside_the_subset_are_named(void **state)
         {"{\"type\": \"float\"}", "at /type: unknown type \"float\""},
         {"{\"minItems\": -1}", "at /minItems: minItems must be a whole number >= 0"},
         {"[]", "at /: a schema must be an object or true/false"},
+        /* stacked quantifiers: POSIX takes them and compiles them in exponential time */
+        {"{\"pattern\": \"^\\\\*****d+$\"}", "at /pattern: pattern repeats a quantifier"},
+        {"{\"pattern\": \"a+*\"}", "at /pattern: pattern repeats a quantifier"},
+        {"{\"pattern\": \"a{2}{3}\"}", "at /pattern: pattern repeats a quantifier"},
+        {"{\"pattern\": \"a*??\"}", "at /pattern: pattern repeats a quantifier"},
+        {"{\"pattern\": 5}", "at /pattern: pattern must be a string"},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         cJSON *s = parse(table[i].schema);
@@ -163,8 +169,26 @@ static void schemas_outside_the_subset_are_named(void **state)
     }
 }
 
+/* What ECMA-262 takes stays taken: lazy quantifiers, quantifier characters in classes and
+ * escapes, a literal brace. */
+static void patterns_that_ecma_takes_are_taken(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"^a*?b+?c??$", "[*+]+",        "\\*+",
+                                       "a{2,3}?",     "^[a-z]{1}x*$", "[]*]*"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "pattern", good[i]);
+        char err[256];
+        itest_check(itest_json_schema_check(s, err, sizeof err) == 0, "pattern %s refused: %s",
+                    good[i], err);
+        cJSON_Delete(s);
+    }
+}
+
 static const struct itest_case cases[] = {
     ITEST_CASE(official_test_suite_agrees),
+    ITEST_CASE(patterns_that_ecma_takes_are_taken),
     ITEST_CASE(strict_mode_schema_reads_values),
     ITEST_CASE(schemas_outside_the_subset_are_named),
 };

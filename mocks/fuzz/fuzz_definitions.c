@@ -3,6 +3,7 @@
  * any text. Input byte 0 picks which; the rest is the JSON or the text. */
 #include "faults.h"
 #include "llm_rules.h"
+#include "llm_text.h"
 
 #include "itest/json_parse.h"
 

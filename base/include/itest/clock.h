@@ -21,8 +21,8 @@ void itest_format_seconds(char buf[static 32], double seconds);
 /* "2026-11-21T10:00:00.123Z" for a wall time in nanoseconds; buf needs 32 bytes. */
 void itest_format_rfc3339(char *buf, size_t len, uint64_t wall_ns);
 /* Reads an RFC 3339 date-time ("2026-11-21T10:00:00Z", "...T10:00:00.5+01:00") into Unix
- * nanoseconds. Strict: the 'T' and the offset are required, every field in its range. Returns 0,
- * or -1 when text is not one. */
+ * nanoseconds. Strict: the 'T' and the offset are required, every field in its range, and the
+ * time within what 64-bit nanoseconds hold (1677..2262). Returns 0, or -1 when text is not one. */
 int itest_parse_rfc3339(const char *text, int64_t *wall_ns);
 
 #endif

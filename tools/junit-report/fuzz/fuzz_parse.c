@@ -32,7 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *budgets[] = {"s=1"};
     struct analysis a;
     analyse(&a, &m, budgets, 1, 5, NULL, 50);
-    struct report_context ctx = {&m, &a, "fuzz"};
+    static const char *const facts[] = {"commit=fuzz", "wall time=1 s"};
+    struct report_context ctx = {
+        .m = &m, .a = &a, .title = "fuzz", .facts = facts, .nfacts = 2, .markdown_measurements = 1};
     report_text(sink, &ctx);
     report_json(sink, &ctx);
     report_junit(sink, &ctx);
