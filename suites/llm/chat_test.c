@@ -176,13 +176,8 @@ void chat_n_choices(void **state)
 void chat_tool_call(void **state)
 {
     itest_llm_require(ITEST_LLM_CAP_TOOLS);
-    static const char tools[] =
-        "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
-        " \"description\": \"The weather in a city\", \"parameters\": {\"type\": \"object\","
-        " \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}],"
-        " \"tool_choice\": \"required\"}";
     struct itest_llm_request req = {.prompt = "What is the weather in Berlin right now?",
-                                    .extra_json = tools};
+                                    .extra_json = LLM_WEATHER_TOOL_REQUIRED};
     struct itest_llm_reply reply;
     llm_chat_ok(&reply, &req);
     itest_assert_json_string(reply.json, "choices[0].finish_reason", "tool_calls");

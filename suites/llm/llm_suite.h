@@ -22,6 +22,13 @@
  * models it names. */
 void llm_require_model(const char *model);
 
+/* extra_json of a chat request with one tool (get_weather, a city) that must be called. */
+#define LLM_WEATHER_TOOL_REQUIRED                                                                  \
+    "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","              \
+    " \"description\": \"The weather in a city\", \"parameters\": {\"type\": \"object\","          \
+    " \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}],"           \
+    " \"tool_choice\": \"required\"}"
+
 /* Sends req and fails the case unless a complete reply arrived. */
 #define llm_chat_ok(reply, req)                                                                    \
     do {                                                                                           \

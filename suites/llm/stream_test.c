@@ -102,13 +102,8 @@ static const cJSON *first_call(const struct itest_llm_reply *r, const char *what
 void stream_tool_call_assembles(void **state)
 {
     itest_llm_require(ITEST_LLM_CAP_TOOLS);
-    static const char tools[] =
-        "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
-        " \"description\": \"The weather in a city\", \"parameters\": {\"type\": \"object\","
-        " \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}],"
-        " \"tool_choice\": \"required\"}";
     struct itest_llm_request plain = {.prompt = "What is the weather in Berlin right now?",
-                                      .extra_json = tools};
+                                      .extra_json = LLM_WEATHER_TOOL_REQUIRED};
     struct itest_llm_request streamed = plain;
     streamed.stream = true;
     struct itest_llm_reply a, b;

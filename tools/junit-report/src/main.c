@@ -21,6 +21,7 @@
 #include "tests_json.h"
 
 #include "itest/number.h"
+#include "itest/redact.h"
 #include "itest/version.h"
 
 static const char usage_text[] =
@@ -76,7 +77,7 @@ struct options {
     enum { FAIL_ON_FAILURES, FAIL_ON_NEW, FAIL_ON_NEVER } fail_on;
     char **budgets;
     size_t nbudgets;
-    const char **facts;
+    char **facts; /* NAME=VALUE, the value redacted (owned) */
     size_t nfacts;
     int markdown_measurements;
 };
@@ -143,6 +144,13 @@ static int walk(const char *dir, char ***list, size_t *n, size_t *cap)
     closedir(d);
     qsort(*list + first, *n - first, sizeof **list, cmp_str);
     return 0;
+}
+
+static void free_facts(struct options *o)
+{
+    for (size_t i = 0; i < o->nfacts; i++)
+        free(o->facts[i]);
+    free(o->facts);
 }
 
 /* Reads argv into *o. Returns -1 to go on, else the exit status (0 for --help, 2 bad usage);
@@ -238,8 +246,15 @@ static int parse_options(struct options *o, int argc, char **argv)
             if (!eq || eq == optarg)
                 return usage_error("--fact %s: expected NAME=VALUE, e.g. --fact commit=1a2b3c4",
                                    optarg);
+            /* a URL's password or a key=value secret never reaches a report */
+            char *shown = itest_redact(eq + 1), *fact = NULL;
+            if (!shown || asprintf(&fact, "%.*s=%s", (int)(eq - optarg), optarg, shown) < 0)
+                fact = NULL;
+            free(shown);
+            if (!fact)
+                return usage_error("--fact %s: out of memory", optarg);
             grow(&o->facts, &capf, o->nfacts + 1, sizeof *o->facts);
-            o->facts[o->nfacts++] = optarg;
+            o->facts[o->nfacts++] = fact;
             break;
         }
         case 'M':
@@ -384,7 +399,7 @@ int main(int argc, char **argv)
     if (load_side_inputs(&in, &o) != 0) {
         side_inputs_free(&in);
         free(o.budgets);
-        free(o.facts);
+        free_facts(&o);
         return 2;
     }
     struct model m;
@@ -398,7 +413,7 @@ int main(int argc, char **argv)
     struct report_context ctx = {.m = &m,
                                  .a = &a,
                                  .title = o.title,
-                                 .facts = o.facts,
+                                 .facts = (const char *const *)o.facts,
                                  .nfacts = o.nfacts,
                                  .markdown_measurements = o.markdown_measurements};
     int write_failed = write_reports(&o, &ctx, &in) != 0;
@@ -414,7 +429,7 @@ int main(int argc, char **argv)
     model_free(&m);
     side_inputs_free(&in);
     free(o.budgets);
-    free(o.facts);
+    free_facts(&o);
     xmlCleanupParser();
     return rc;
 }

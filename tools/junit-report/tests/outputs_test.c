@@ -161,8 +161,9 @@ static void facts_and_measurements_read_as_written(void **state)
                    "</properties></testcase></testsuite>");
     char *out;
     report_run(&out,
-               "--quiet --fact 'commit=1a2b3c4' --fact 'wall time=50 s' --markdown '%s' "
-               "--json '%s' --html '%s' '%s'",
+               "--quiet --fact 'commit=1a2b3c4' --fact 'wall time=50 s' --fact "
+               "'DATABASE_URL=postgresql://app:hunter2@db.test/app' --markdown '%s' --json '%s' "
+               "--html '%s' '%s'",
                md, json, html, in);
     free(out);
     char *text = read_file(md);
@@ -173,6 +174,8 @@ static void facts_and_measurements_read_as_written(void **state)
     free(text);
     text = read_file(html);
     assert_contains(text, "<th>commit</th><td>1a2b3c4</td>");
+    assert_contains(text, "postgresql://app:***@db.test/app"); /* a fact's password is redacted */
+    assert_not_contains(text, "hunter2");
     assert_contains(text, "p95 12.5 ms<br>requests 117<br>throughput 77.93 req/s");
     assert_contains(text, "<summary>Every case (1)</summary>");
     free(text);
