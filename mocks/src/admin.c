@@ -5,6 +5,7 @@
 
 #include "itest/json_parse.h"
 #include "itest/number.h"
+#include "itest/regex.h"
 
 #include <errno.h>
 #include <regex.h>
@@ -165,11 +166,10 @@ static int read_query(struct mock_request *req, const cJSON *body, struct mock_j
         char *anchored;
         if (asprintf(&anchored, "^(%s)$", pattern) < 0)
             return -1;
-        int rc = regcomp(rx, anchored, REG_EXTENDED | REG_NOSUB);
+        char why[160];
+        int rc = itest_regex_compile(rx, anchored, REG_EXTENDED | REG_NOSUB, why, sizeof why);
         free(anchored);
         if (rc != 0) {
-            char why[128];
-            regerror(rc, rx, why, sizeof why);
             mock_reply_error(req, 400, "invalid_query",
                              "urlPathPattern \"%s\" is not a POSIX extended regular expression: %s",
                              pattern, why);

@@ -1,6 +1,8 @@
 #include "faults.h"
 #include "util.h"
 
+#include "itest/regex.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <regex.h>
@@ -138,12 +140,11 @@ static struct mock_fault *parse_request(struct mock_fault *f, const cJSON *r, ch
         if (asprintf(&anchored, "^(%s)$", re->valuestring) < 0)
             return fail(f, err, n, "out of memory");
         regex_t *rx = malloc(sizeof *rx);
-        int rc = rx ? regcomp(rx, anchored, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
+        char why[160] = "out of memory";
+        int rc =
+            rx ? itest_regex_compile(rx, anchored, REG_EXTENDED | REG_NOSUB, why, sizeof why) : -1;
         free(anchored);
         if (rc != 0) {
-            char why[128] = "out of memory";
-            if (rx)
-                regerror(rc, rx, why, sizeof why);
             free(rx);
             return fail(f, err, n,
                         "request.urlPathPattern: \"%s\" is not a POSIX extended "

@@ -1,6 +1,7 @@
 #include "llm_rules.h"
 
 #include "itest/json_parse.h"
+#include "itest/regex.h"
 
 #include <regex.h>
 #include <stdbool.h>
@@ -95,10 +96,9 @@ static int parse_rule(struct llm_rule *r, const cJSON *def, const char *path, in
         if (!cJSON_IsString(item))
             return rule_error(err, errlen, path, i, "match: expected a regular expression");
         r->regex = malloc(sizeof(regex_t));
-        int rc = regcomp(r->regex, item->valuestring, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-        if (rc != 0) {
-            char why[128], what[256];
-            regerror(rc, r->regex, why, sizeof why);
+        char why[160], what[256];
+        if (itest_regex_compile(r->regex, item->valuestring, REG_EXTENDED | REG_ICASE | REG_NOSUB,
+                                why, sizeof why) != 0) {
             free(r->regex);
             r->regex = NULL;
             snprintf(what, sizeof what, "match: not a POSIX extended regular expression: %s", why);

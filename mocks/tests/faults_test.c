@@ -285,6 +285,8 @@ static void bad_fault_definitions(void **state)
         {"{}", "response"},
         {"{\"request\":{\"urlPathPattern\":\"(\"},\"response\":{\"status\":500}}",
          "urlPathPattern"},
+        {"{\"request\":{\"urlPathPattern\":\"/**********v1\"},\"response\":{\"status\":500}}",
+         "repeats a quantifier"}, /* refused at once, not seconds in regcomp */
         {"{\"request\":{\"urlPath\":\"tasks\"},\"response\":{\"status\":500}}", "urlPath"},
         {"{\"response\":{\"status\":500,\"fault\":\"EMPTY_RESPONSE\"}}", "exclude"},
         {"{\"response\":{\"status\":500},\"times\":0}", "times"},

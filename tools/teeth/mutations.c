@@ -4,6 +4,7 @@
 
 #include "itest/file.h"
 #include "itest/json_parse.h"
+#include "itest/regex.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -116,11 +117,9 @@ static int read_entry(const char *path, int index, const cJSON *m, const char *l
     e->category = strdup(category);
     e->message = strdup(message);
     regex_t *rx = malloc(sizeof *rx);
-    int rc = rx ? regcomp(rx, message, REG_EXTENDED | REG_ICASE | REG_NOSUB) : REG_ESPACE;
-    if (rc != 0) {
-        char why[128] = "out of memory";
-        if (rx)
-            regerror(rc, rx, why, sizeof why);
+    char why[160] = "out of memory";
+    if (!rx ||
+        itest_regex_compile(rx, message, REG_EXTENDED | REG_ICASE | REG_NOSUB, why, sizeof why)) {
         free(rx);
         return fail(err, len, path, "%s (%s): \"message\" is not a POSIX extended regex: %s", where,
                     name, why);
