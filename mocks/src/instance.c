@@ -7,6 +7,8 @@
 #include "itest/state.h"
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,8 @@ int mock_instance_write(const char *path, const struct mock_service *services, s
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "pid", getpid());
+    /* with the pid, which process it is: pids come round again (32768 of them here) */
+    cJSON_AddNumberToObject(root, "start", (double)itest_process_start_time(getpid()));
     char at[40];
     itest_format_rfc3339(at, sizeof at, itest_wall_ns());
     cJSON_AddStringToObject(root, "started_at", at);
@@ -82,8 +86,13 @@ int mock_instance_stop(const char *path, double timeout_s, int quiet)
         return 0;
     }
     pid_t pid = (pid_t)pid_item->valuedouble;
+    /* the process the file names, not another itest-mock that got its pid since (a state file
+     * without "start" is an older itest-mock's: its command line has to do) */
+    const cJSON *start = cJSON_GetObjectItem(root, "start");
+    bool same =
+        !cJSON_IsNumber(start) || itest_process_start_time(pid) == (uint64_t)start->valuedouble;
     int rc = 0;
-    if (itest_process_alive(pid) && itest_process_cmdline_has(pid, "itest-mock")) {
+    if (same && itest_process_alive(pid) && itest_process_cmdline_has(pid, "itest-mock")) {
         kill(pid, SIGTERM);
         if (!itest_process_wait_gone(pid, timeout_s)) {
             fprintf(stderr,

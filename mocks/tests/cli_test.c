@@ -234,6 +234,16 @@ static void detach_stop_and_replace(void **state)
     assert_int_equal(itest_json_get_string(&data_dir, second, "data_dir"), 0);
     char data_copy[256];
     snprintf(data_copy, sizeof data_copy, "%s", data_dir);
+    /* a stale file whose pid has come round to another itest-mock (this one) stops nothing */
+    rc = shell_run(&out, 20,
+                   "echo '{\"pid\": %lld, \"start\": 1}' > %s/stale.json && '%s' --stop "
+                   "--state-file %s/stale.json",
+                   pid2, dir, MOCK_EXE, dir);
+    assert_int_equal(rc, 0);
+    assert_contains(out, "not running");
+    free(out);
+    if (!running(pid2))
+        itest_fail("--stop of a stale state file stopped pid %lld, which it does not name", pid2);
     rc = shell_run(&out, 20, "'%s' --stop --state-file %s/m.json", MOCK_EXE, dir);
     assert_int_equal(rc, 0);
     assert_contains(out, "stopped pid");
