@@ -10,6 +10,7 @@
 #     microhttpd   itest::microhttpd (the mocks)
 #     libxml2      itest::xml      (the report tool's streaming parse)
 #     pcre2        itest::pcre2    (the report tool's failure rules, JIT-compiled)
+#     sqlite3      itest::sqlite3  (the report tool's result history)
 #     http_parser  itest::http_parser (the load generator reads answers with it)
 #     threads      Threads::Threads
 #
@@ -71,6 +72,8 @@ macro(itest_find_dependency name)
         _itest_pkg_target(itest::xml LIBXML2 "libxml-2.0>=2.9" "libxml2" libxml2-dev)
     elseif("${name}" STREQUAL "pcre2")
         _itest_pkg_target(itest::pcre2 PCRE2 libpcre2-8 "PCRE2" libpcre2-dev)
+    elseif("${name}" STREQUAL "sqlite3")
+        _itest_pkg_target(itest::sqlite3 SQLITE3 "sqlite3>=3.35" "SQLite 3.35 or later" libsqlite3-dev)
     elseif("${name}" STREQUAL "http_parser")
         # Debian ships neither a CMake config nor a pkg-config file for it.
         if(NOT TARGET itest::http_parser)
@@ -94,7 +97,8 @@ endmacro()
 
 # This build uses all of them.
 if(PROJECT_NAME STREQUAL "itest")
-    foreach(_dep cmocka cjson curl postgresql openssl microhttpd libxml2 pcre2 http_parser threads)
+    foreach(_dep cmocka cjson curl postgresql openssl microhttpd libxml2 pcre2 sqlite3 http_parser
+                 threads)
         itest_find_dependency(${_dep})
     endforeach()
 endif()

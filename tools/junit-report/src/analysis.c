@@ -598,3 +598,10 @@ void analysis_free(struct analysis *a)
     free(a->metrics);
     memset(a, 0, sizeof *a);
 }
+
+void analyse_run_shape(struct analysis *a, const struct model *m, int jobs)
+{
+    a->wall_seconds = m->has_span ? (double)(m->span_end - m->span_start) / 1e9 : -1;
+    a->jobs = jobs;
+    a->efficiency = jobs > 0 && a->wall_seconds > 0 ? a->seconds / (a->wall_seconds * jobs) : 0;
+}

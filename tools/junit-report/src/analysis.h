@@ -41,7 +41,10 @@ struct baseline_case {
 
 struct analysis {
     size_t tests, passed, failed, errored, skipped, flaky, runs;
-    double seconds;
+    double seconds;      /* the sum of case times */
+    double wall_seconds; /* first suite start to last suite end (timestamps), -1 unknown */
+    int jobs;            /* cases run at once (--jobs), 0 unknown */
+    double efficiency;   /* seconds / (wall_seconds * jobs) */
     size_t inputs, input_errors, repaired_inputs;
     size_t failures; /* failure occurrences across runs */
 
@@ -80,6 +83,8 @@ struct baseline;
 void analyse(struct analysis *a, struct model *m, char *const *budgets, size_t nbudgets,
              size_t slowest, const struct baseline *base, double slower_percent);
 void analysis_free(struct analysis *a);
+/* The run's shape: its wall time from the suites' timestamps, and with jobs its efficiency. */
+void analyse_run_shape(struct analysis *a, const struct model *m, int jobs);
 
 double test_seconds(const struct test *t); /* mean over its runs */
 

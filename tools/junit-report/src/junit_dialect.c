@@ -9,7 +9,7 @@ const char *const junit_name_text[N_COUNT] = {
     "testsuites",   "testsuite",  "testcase",   "properties", "property",     "failure",
     "error",        "skipped",    "system-out", "system-err", "flakyFailure", "flakyError",
     "rerunFailure", "rerunError", "name",       "classname",  "time",         "status",
-    "result",       "message",    "value"};
+    "result",       "message",    "value",      "timestamp"};
 
 enum junit_kind junit_kind_of(const xmlChar *const names[N_COUNT], const xmlChar *name,
                               enum junit_kind parent)

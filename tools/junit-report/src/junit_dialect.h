@@ -54,6 +54,7 @@ enum junit_name {
     A_RESULT,
     A_MESSAGE,
     A_VALUE,
+    A_TIMESTAMP,
     N_COUNT
 };
 extern const char *const junit_name_text[N_COUNT];

@@ -126,6 +126,12 @@ static void start_suite(struct session *p, const xmlChar **a, int na)
     }
     f->nmetrics = p->nsuite_metrics;
     p->nsuites++;
+    /* the run's span: when its suites started (timestamp) and how long each took (time) */
+    size_t len, tlen;
+    const xmlChar *ts = attr(a, na, p->names[A_TIMESTAMP], &len);
+    const xmlChar *t = attr(a, na, p->names[A_TIME], &tlen);
+    if (ts && t)
+        model_add_span(p->m, (const char *)ts, len, junit_parse_time((const char *)t, tlen));
 }
 
 static void end_suite(struct session *p)

@@ -12,13 +12,17 @@
 #include <libxml/parser.h>
 
 #include "analysis.h"
+#include "annotations.h"
 #include "baseline.h"
 #include "classify.h"
 #include "junit_parse.h"
 #include "model.h"
 #include "report.h"
+#include "history_record.h"
+#include "history_store.h"
 #include "split.h"
 #include "tests_json.h"
+#include "trends.h"
 
 #include "itest/number.h"
 #include "itest/redact.h"
@@ -60,13 +64,32 @@ static const char usage_text[] =
     "                       (repeatable: commit, host, targets, wall time, ...)\n"
     "  --markdown-measurements  list the measurements in the Markdown too (they are\n"
     "                       in the JSON and HTML reports always)\n"
+    "  --jobs N             cases the run ran at once (ctest -j): the reports show the\n"
+    "                       parallel efficiency, case time / (wall time x N)\n"
+    "  --annotations github print a GitHub ::error annotation per failure (file and line\n"
+    "                       from its file:line: text), at most 50, the rest summed up\n"
+    "\n"
+    "history (docs/report.md, \"Result history\"):\n"
+    "  --history STORE      an SQLite file or a postgresql:// URL holding recorded runs;\n"
+    "                       every report gains their trends (no INPUT needed to read it)\n"
+    "  --record             add this run to the store (one transaction)\n"
+    "  --run-meta KEY=VALUE the recorded run's commit, branch, jobs, recorded_at (RFC 3339)\n"
+    "                       or any other fact (repeatable); commit and branch default to\n"
+    "                       the CI's variables (GITHUB_SHA, CI_COMMIT_SHA, GIT_COMMIT, ...)\n"
+    "  --history-keep N     after recording, keep only the newest N runs\n"
+    "  --history-runs N     how many recent runs the trends read (default 50)\n"
+    "  --history-wait SECS  how long to wait for a store another job holds (default 30)\n"
+    "  --trend-window N     runs in the recent window of the change test (default 10)\n"
+    "  --trend-change PCT   least median change a duration or measurement must show to be\n"
+    "                       reported as moved (default 20)\n"
     "  --fail-on WHAT       exit 1 on: failures (default; failed or errored cases, or a\n"
     "                       budget exceeded), new-failures (needs --baseline), never\n"
     "  --quiet              no terminal summary\n"
     "  --help, --version\n"
     "\n"
     "exit status: 0 clean, 1 failures found (see --fail-on), 2 an input could not be read\n"
-    "or parsed (file:line:column: message; the other inputs are still reported) or bad usage\n";
+    "or parsed (file:line:column: message; the other inputs are still reported), the\n"
+    "history store could not be used (the reports are written without trends), or bad usage\n";
 
 struct options {
     const char *markdown, *json, *html, *junit, *csv, *categories, *tests_json, *baseline;
@@ -80,6 +103,14 @@ struct options {
     char **facts; /* NAME=VALUE, the value redacted (owned) */
     size_t nfacts;
     int markdown_measurements;
+    const char *history, *annotations;
+    int record;
+    char **meta;
+    size_t nmeta;
+    size_t history_keep, history_runs;
+    double history_wait;
+    long long jobs;
+    struct trend_options trend;
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -151,6 +182,7 @@ static void free_facts(struct options *o)
     for (size_t i = 0; i < o->nfacts; i++)
         free(o->facts[i]);
     free(o->facts);
+    free(o->meta);
 }
 
 /* Reads argv into *o. Returns -1 to go on, else the exit status (0 for --help, 2 bad usage);
@@ -174,13 +206,28 @@ static int parse_options(struct options *o, int argc, char **argv)
                                                  {"fail-on", required_argument, 0, 'f'},
                                                  {"fact", required_argument, 0, 'F'},
                                                  {"markdown-measurements", no_argument, 0, 'M'},
+                                                 {"history", required_argument, 0, 'y'},
+                                                 {"record", no_argument, 0, 'r'},
+                                                 {"run-meta", required_argument, 0, 'e'},
+                                                 {"history-keep", required_argument, 0, 'k'},
+                                                 {"history-runs", required_argument, 0, 'R'},
+                                                 {"history-wait", required_argument, 0, 'w'},
+                                                 {"trend-window", required_argument, 0, 'W'},
+                                                 {"trend-change", required_argument, 0, 'G'},
+                                                 {"jobs", required_argument, 0, 'J'},
+                                                 {"annotations", required_argument, 0, 'A'},
                                                  {"quiet", no_argument, 0, 'q'},
                                                  {"help", no_argument, 0, 'h'},
                                                  {"version", no_argument, 0, 'V'},
                                                  {0, 0, 0, 0}};
-    *o = (struct options){
-        .split_dir = "split", .title = "itest report", .slowest = 10, .slower = 50};
-    size_t capb = 0, capf = 0;
+    *o = (struct options){.split_dir = "split",
+                          .title = "itest report",
+                          .slowest = 10,
+                          .slower = 50,
+                          .history_runs = 50,
+                          .history_wait = 30};
+    trend_options_default(&o->trend);
+    size_t capb = 0, capf = 0, capm = 0;
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
@@ -260,6 +307,59 @@ static int parse_options(struct options *o, int argc, char **argv)
         case 'M':
             o->markdown_measurements = 1;
             break;
+        case 'y':
+            o->history = optarg;
+            break;
+        case 'r':
+            o->record = 1;
+            break;
+        case 'e':
+            if (!strchr(optarg, '=') || *optarg == '=')
+                return usage_error("--run-meta %s: expected KEY=VALUE, e.g. --run-meta "
+                                   "commit=1a2b3c4",
+                                   optarg);
+            grow(&o->meta, &capm, o->nmeta + 1, sizeof *o->meta);
+            o->meta[o->nmeta++] = optarg;
+            break;
+        case 'k':
+            if (parse_count(optarg, 100000000, &o->history_keep) != 0)
+                return itest_usage_bad_value("itest-report", "--history-keep", optarg,
+                                             "a number of runs 1..100000000");
+            break;
+        case 'R':
+            if (parse_count(optarg, 100000, &o->history_runs) != 0)
+                return itest_usage_bad_value("itest-report", "--history-runs", optarg,
+                                             "a number of runs 1..100000");
+            break;
+        case 'W':
+            if (parse_count(optarg, 10000, &o->trend.recent) != 0 || o->trend.recent < 5)
+                return itest_usage_bad_value("itest-report", "--trend-window", optarg,
+                                             "a number of runs 5..10000");
+            break;
+        case 'G': {
+            double pct;
+            if (itest_parse_double(&pct, optarg, 0, 10000) != 0)
+                return itest_usage_bad_value("itest-report", "--trend-change", optarg,
+                                             "a percentage 0..10000");
+            o->trend.min_change = pct / 100;
+            break;
+        }
+        case 'w':
+            if (itest_parse_seconds(&o->history_wait, optarg, 0, 86400) != 0)
+                return itest_usage_bad_value("itest-report", "--history-wait", optarg,
+                                             "a number of seconds 0..86400");
+            break;
+        case 'J':
+            if (itest_parse_long(&o->jobs, optarg, 1, 100000) != 0)
+                return itest_usage_bad_value("itest-report", "--jobs", optarg,
+                                             "a number of jobs 1..100000");
+            break;
+        case 'A':
+            if (strcmp(optarg, "github") != 0)
+                return itest_usage_bad_value("itest-report", "--annotations", optarg,
+                                             "github (the one CI format supported)");
+            o->annotations = optarg;
+            break;
         case 'f':
             if (strcmp(optarg, "failures") == 0)
                 o->fail_on = FAIL_ON_FAILURES;
@@ -282,7 +382,11 @@ static int parse_options(struct options *o, int argc, char **argv)
         }
     }
     /* a first shard plan needs no results yet: the registered tests, balanced by count */
-    if (optind >= argc && !(o->split && o->tests_json))
+    if ((o->record || o->history_keep || o->nmeta) && !o->history)
+        return usage_error("%s", "--record, --history-keep and --run-meta need --history STORE");
+    if (o->record && optind >= argc)
+        return usage_error("%s", "--record needs the run's JUnit inputs");
+    if (optind >= argc && !(o->split && o->tests_json) && !o->history)
         return usage_error("%s", "no input given: name JUnit files, directories or - (stdin)");
     if (o->fail_on == FAIL_ON_NEW && !o->baseline)
         return usage_error("%s", "--fail-on new-failures needs --baseline FILE");
@@ -384,6 +488,57 @@ static int write_reports(const struct options *o, const struct report_context *c
     return write_failed ? -1 : 0;
 }
 
+/* --history: records this run (--record), prunes (--history-keep), reads the recent runs and
+ * computes their trends. Returns 0, or -1 after printing why the store could not be used. */
+static int use_history(const struct options *o, const struct report_context *ctx,
+                       struct history **store, struct history_data *hist, struct trends *trends)
+{
+    char err[1024];
+    if (history_open(store, o->history, o->history_wait, err, sizeof err) != 0) {
+        fprintf(stderr,
+                "itest-report: --history %s\nitest-report: the reports are written "
+                "without trends\n",
+                err);
+        return -1;
+    }
+    if (o->record) {
+        struct history_run_build b;
+        history_run_build(&b, ctx, (const char *const *)o->meta, o->nmeta);
+        int64_t id;
+        int rc = history_record(*store, &b.run, &id, err, sizeof err);
+        history_run_build_free(&b);
+        if (rc != 0) {
+            fprintf(stderr,
+                    "itest-report: --record %s\nitest-report: nothing was recorded; "
+                    "the reports are written without trends\n",
+                    err);
+            return -1;
+        }
+        if (!o->quiet)
+            fprintf(stderr, "itest-report: recorded run %lld in %s\n", (long long)id,
+                    history_name(*store));
+    }
+    if (o->history_keep) {
+        size_t removed;
+        if (history_prune(*store, o->history_keep, &removed, err, sizeof err) != 0) {
+            fprintf(stderr, "itest-report: --history-keep %s\n", err);
+            return -1;
+        }
+        if (removed && !o->quiet)
+            fprintf(stderr, "itest-report: pruned %zu old run%s\n", removed,
+                    removed == 1 ? "" : "s");
+    }
+    if (history_load(*store, o->history_runs, hist, err, sizeof err) != 0) {
+        fprintf(stderr,
+                "itest-report: --history %s\nitest-report: the reports are written "
+                "without trends\n",
+                err);
+        return -1;
+    }
+    trends_compute(trends, hist, &o->trend);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -410,21 +565,38 @@ int main(int argc, char **argv)
 
     struct analysis a;
     analyse(&a, &m, o.budgets, o.nbudgets, o.slowest, o.baseline ? &in.base : NULL, o.slower);
+    analyse_run_shape(&a, &m, (int)o.jobs);
     struct report_context ctx = {.m = &m,
                                  .a = &a,
                                  .title = o.title,
                                  .facts = (const char *const *)o.facts,
                                  .nfacts = o.nfacts,
                                  .markdown_measurements = o.markdown_measurements};
+    struct history_data hist = {0};
+    struct trends trends = {0};
+    struct history *store = NULL;
+    int history_failed = 0;
+    if (o.history) {
+        history_failed = use_history(&o, &ctx, &store, &hist, &trends) != 0;
+        if (!history_failed) {
+            ctx.trends = &trends;
+            ctx.history_name = history_name(store);
+        }
+    }
     int write_failed = write_reports(&o, &ctx, &in) != 0;
+    if (o.annotations)
+        report_annotations_github(stdout, &ctx);
     rc = 0;
-    if (a.input_errors || write_failed)
+    if (a.input_errors || write_failed || history_failed)
         rc = 2;
     else if (o.fail_on == FAIL_ON_FAILURES && (a.failed || a.errored || a.budget_violations))
         rc = 1;
     else if (o.fail_on == FAIL_ON_NEW && a.nnew_failures)
         rc = 1;
 
+    trends_free(&trends);
+    history_data_free(&hist);
+    history_close(store);
     analysis_free(&a);
     model_free(&m);
     side_inputs_free(&in);

@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "itest/clock.h"
+
 #define PENDING 16
 
 /* What one run adds to a test: the part every case has. */
@@ -456,4 +458,25 @@ void model_full_name(const struct model *m, const struct test *t, struct buf *ou
     }
     buf_putc(out, '.');
     buf_puts(out, strtab_get(&m->str, t->name));
+}
+
+void model_add_span(struct model *m, const char *timestamp, size_t len, double seconds)
+{
+    char text[64];
+    if (len == 0 || len > 40 || seconds < 0)
+        return;
+    memcpy(text, timestamp, len);
+    text[len] = '\0';
+    int64_t start;
+    if (itest_parse_rfc3339(text, &start) != 0) {
+        memcpy(text + len, "Z", 2);
+        if (itest_parse_rfc3339(text, &start) != 0)
+            return;
+    }
+    int64_t end = start + (int64_t)(seconds * 1e9);
+    if (!m->has_span || start < m->span_start)
+        m->span_start = start;
+    if (!m->has_span || end > m->span_end)
+        m->span_end = end;
+    m->has_span = 1;
 }

@@ -111,6 +111,9 @@ struct model {
     size_t mark_tests, mark_failures, mark_groups, mark_metrics;
     struct undo *undo;
     size_t nundo, capundo;
+    /* the run's span from the suites' timestamp and time attributes, Unix nanoseconds */
+    int64_t span_start, span_end;
+    int has_span;
 };
 
 void model_init(struct model *m, struct classifier *c);
@@ -123,6 +126,9 @@ void model_rollback_input(struct model *m);
 void model_add_case(struct model *m, const struct case_in *c);
 /* Finishes recording the cases added so far; the readers call it at the end of each input. */
 void model_flush(struct model *m);
+/* Widens the run's span by a suite that started at timestamp (RFC 3339; without an offset, as
+ * CTest and GoogleTest write it, taken as UTC) and took seconds. */
+void model_add_span(struct model *m, const char *timestamp, size_t len, double seconds);
 /* "suite.class.name" as CTest, GoogleTest and our own suites spell a test. */
 void model_full_name(const struct model *m, const struct test *t, struct buf *out);
 

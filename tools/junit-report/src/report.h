@@ -7,6 +7,8 @@
 #include "analysis.h"
 #include "model.h"
 
+struct trends;
+
 #define REPORT_SCHEMA "itest-report/1"
 #define MARKDOWN_LIMIT 65000 /* GitHub's step summary takes up to 1 MiB; keep well under */
 
@@ -16,8 +18,19 @@ struct report_context {
     const char *title;
     const char *const *facts; /* "name=value" (--fact): the run's commit, host, targets, ... */
     size_t nfacts;
-    int markdown_measurements; /* list the measurements in the Markdown too */
+    int markdown_measurements;   /* list the measurements in the Markdown too */
+    const struct trends *trends; /* --history: the recorded runs' trends, or NULL */
+    const char *history_name;    /* the store, its password redacted */
 };
+
+/* The trends section of each format (report_trends.c); nothing without --history. */
+void report_trends_text(FILE *f, const struct report_context *r);
+void report_trends_markdown(FILE *f, const struct report_context *r);
+void report_trends_json(FILE *f, const struct report_context *r); /* a member, then a comma */
+void report_trends_html(FILE *f, const struct report_context *r);
+/* The run's wall time, case time and parallel efficiency, where the inputs give them. */
+void report_run_shape_text(FILE *f, const struct analysis *a);
+void report_run_shape_json(FILE *f, const struct analysis *a); /* a member, then a comma */
 
 void report_text(FILE *f, const struct report_context *r);
 void report_markdown(FILE *f, const struct report_context *r); /* may exceed the limit */

@@ -227,6 +227,13 @@ void report_html(FILE *f, const struct report_context *r)
             "of case time, summed</span></p>\n",
             a->tests, a->passed, a->failed, a->errored, a->skipped, a->flaky, a->runs, a->seconds);
     outcome_bar(f, a);
+    if (a->wall_seconds >= 0) {
+        fprintf(f, "<p id=\"run-shape\">The run took %.3f s of wall time", a->wall_seconds);
+        if (a->jobs > 0)
+            fprintf(f, " with %d jobs: parallel efficiency %.0f%%", a->jobs, 100 * a->efficiency);
+        fputs(".</p>\n", f);
+    }
+    report_trends_html(f, r);
     for (size_t i = 0; i < m->ninputs; i++)
         if (m->inputs[i].error) {
             fputs("<p class=\"critical\">Input error: <code>", f);

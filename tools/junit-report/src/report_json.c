@@ -227,7 +227,10 @@ void report_json(FILE *f, const struct report_context *r)
         put_json_str(f, strtab_get(&m->str, x->value));
         fputc('}', f);
     }
-    fputs(a->nmetrics ? "\n  ],\n  \"cases\": [" : "],\n  \"cases\": [", f);
+    fputs(a->nmetrics ? "\n  ],\n" : "],\n", f);
+    report_run_shape_json(f, a);
+    report_trends_json(f, r);
+    fputs("  \"cases\": [", f);
     for (size_t i = 0; i < m->ntests; i++) {
         const struct test *t = &m->tests[i];
         report_test_id(r, t, &id);

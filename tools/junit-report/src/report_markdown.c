@@ -49,6 +49,13 @@ void report_markdown(FILE *f, const struct report_context *r)
           f);
     fprintf(f, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu | %.3f |\n", a->tests, a->passed,
             a->failed, a->errored, a->skipped, a->flaky, a->runs, a->seconds);
+    if (a->wall_seconds >= 0) {
+        fprintf(f, "\nThe run took %.3f s of wall time", a->wall_seconds);
+        if (a->jobs > 0)
+            fprintf(f, " with %d jobs: parallel efficiency %.0f%%", a->jobs, 100 * a->efficiency);
+        fputs(".\n", f);
+    }
+    report_trends_markdown(f, r);
 
     for (size_t i = 0; i < m->ninputs; i++)
         if (m->inputs[i].error) {

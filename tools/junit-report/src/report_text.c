@@ -18,6 +18,7 @@ void report_text(FILE *f, const struct report_context *r)
     fprintf(f, "  tests %zu: passed %zu, failed %zu, errored %zu, skipped %zu, flaky %zu", a->tests,
             a->passed, a->failed, a->errored, a->skipped, a->flaky);
     fprintf(f, " (%zu runs, %.3f s of case time, summed)\n", a->runs, a->seconds);
+    report_run_shape_text(f, a);
 
     if (a->ngroups) {
         fprintf(f, "failures by category (%zu):\n", a->failures);
@@ -91,6 +92,7 @@ void report_text(FILE *f, const struct report_context *r)
             fprintf(f, "  new failure: %s\n", id.data);
         }
     }
+    report_trends_text(f, r);
     for (size_t i = 0; i < m->ninputs; i++) {
         if (m->inputs[i].error)
             fprintf(f, "error: %s\n", m->inputs[i].message);
