@@ -14,11 +14,14 @@ typedef int (*history_row_fn)(void *ud, const struct history_row *row);
 struct history_db_ops {
     const char *kind;         /* "SQLite" or "PostgreSQL", for messages */
     const char *id_column;    /* an auto-numbered 64-bit primary key in this dialect */
+    const char *clustered;    /* after a CREATE TABLE: rows kept in primary key order */
     const char *begin;        /* a transaction that takes the write lock at once */
     const char *migrate_lock; /* run after begin by a migration, so that two never race */
     int batch_rows; /* rows per INSERT: many save PostgreSQL round trips; SQLite is quickest
                        stepping one prepared single-row statement */
-    /* params: NULL is SQL NULL. Returns 0, the callback's non-zero value, or -1 with err. */
+    /* params: NULL is SQL NULL. Returns 0, the callback's positive value, -1 with err, or -2
+     * with err when the database was busy or the transaction lost a race: rolled back, it may
+     * be tried again. */
     int (*exec)(void *db, const char *sql, int nparams, const char *const *params,
                 history_row_fn row, void *ud, char *err, size_t errlen);
     const char *(*text)(const struct history_row *row, int col); /* NULL for SQL NULL */

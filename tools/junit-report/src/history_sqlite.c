@@ -10,6 +10,8 @@
 #include "history_db.h"
 #include "util.h"
 
+#include "itest/clock.h"
+
 #define CACHED 8
 
 struct sqlite_db {
@@ -34,6 +36,20 @@ static void sqlite_error(struct sqlite_db *s, int rc, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
 }
 
+/* Runs a script, waiting out a busy database: switching to WAL and a first read of the WAL
+ * index can answer SQLITE_BUSY at once, without calling the busy handler, while another
+ * connection opens the file. Scripts (pragmas, BEGIN, the migrations) are safe to run again:
+ * a busy one did nothing. */
+static int script(struct sqlite_db *s, const char *sql)
+{
+    double deadline = itest_now_s() + s->wait_seconds;
+    int rc;
+    while ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) == SQLITE_BUSY &&
+           itest_now_s() < deadline)
+        itest_sleep_s(0.01);
+    return rc;
+}
+
 void *history_sqlite_open(const char *path, double wait_seconds, char *err, size_t errlen)
 {
     struct sqlite_db *s = xcalloc(1, sizeof *s);
@@ -44,8 +60,7 @@ void *history_sqlite_open(const char *path, double wait_seconds, char *err, size
         rc = sqlite3_busy_timeout(s->db, (int)(wait_seconds * 1000.0));
     /* WAL lets a report read while another job records; NORMAL sync is safe under WAL */
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL,
-                          NULL);
+        rc = script(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
     if (rc != SQLITE_OK) {
         if (s->db)
             sqlite_error(s, rc, err, errlen);
@@ -77,6 +92,13 @@ static sqlite3_stmt *prepared(struct sqlite_db *s, const char *sql, int *rc)
     return stmt;
 }
 
+/* -2 (the transaction may be tried again) for a busy or locked database, else -1 */
+static int failure(int rc)
+{
+    rc &= 0xff; /* the primary code of an extended one */
+    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? -2 : -1;
+}
+
 static int sqlite_exec(void *db, const char *sql, int nparams, const char *const *params,
                        history_row_fn row, void *ud, char *err, size_t errlen)
 {
@@ -84,17 +106,17 @@ static int sqlite_exec(void *db, const char *sql, int nparams, const char *const
     int rc = SQLITE_OK;
     /* a script without parameters (the migrations) runs as it is */
     if (nparams == 0 && !row) {
-        rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        rc = script(s, sql);
         if (rc != SQLITE_OK) {
             sqlite_error(s, rc, err, errlen);
-            return -1;
+            return failure(rc);
         }
         return 0;
     }
     sqlite3_stmt *stmt = prepared(s, sql, &rc);
     if (!stmt) {
         sqlite_error(s, rc, err, errlen);
-        return -1;
+        return failure(rc);
     }
     for (int i = 0; i < nparams; i++) {
         rc = params[i] ? sqlite3_bind_text(stmt, i + 1, params[i], -1, SQLITE_STATIC)
@@ -115,7 +137,7 @@ static int sqlite_exec(void *db, const char *sql, int nparams, const char *const
     if (rc != SQLITE_DONE) {
         sqlite_error(s, rc, err, errlen);
         sqlite3_reset(stmt);
-        return -1;
+        return failure(rc);
     }
     sqlite3_reset(stmt);
     return 0;
@@ -157,6 +179,7 @@ static void sqlite_close(void *db)
 const struct history_db_ops history_sqlite_ops = {
     .kind = "SQLite",
     .id_column = "INTEGER PRIMARY KEY",
+    .clustered = " WITHOUT ROWID",
     .begin = "BEGIN IMMEDIATE",
     .batch_rows = 1,
     .exec = sqlite_exec,

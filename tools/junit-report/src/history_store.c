@@ -1,6 +1,7 @@
 /* The history store: its schema and migrations, recording a run, pruning and reading back.
- * The same SQL serves SQLite and PostgreSQL (history_db.h); only the auto-numbered key and the
- * locking BEGIN differ, and the migrations name the former as {{ID}}. */
+ * The same SQL serves SQLite and PostgreSQL (history_db.h); only the auto-numbered key, a
+ * table kept in its key's order and the locking BEGIN differ: the migrations name the first
+ * two {{ID}} and {{CLUSTERED}}. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "strtab.h"
 #include "util.h"
 
+#include "itest/clock.h"
 #include "itest/redact.h"
 
 /* The schema's migrations, in order; version i + 1 is migrations[i]. A migration once shipped
@@ -43,12 +45,12 @@ static const struct {
      " outcome SMALLINT NOT NULL,"
      " seconds DOUBLE PRECISION,"
      " category TEXT, signature TEXT,"
-     " PRIMARY KEY (run_id, case_id));"
+     " PRIMARY KEY (run_id, case_id)){{CLUSTERED}};"
      "CREATE TABLE history_measurements ("
      " run_id BIGINT NOT NULL REFERENCES history_runs (id),"
      " case_id BIGINT NOT NULL REFERENCES history_cases (id),"
      " name TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,"
-     " PRIMARY KEY (run_id, case_id, name));"},
+     " PRIMARY KEY (run_id, case_id, name)){{CLUSTERED}};"},
 };
 #define SCHEMA_VERSION (sizeof migrations / sizeof *migrations)
 
@@ -56,7 +58,22 @@ struct history {
     const struct history_db_ops *ops;
     void *db;
     char *name; /* redacted */
+    double wait_seconds;
 };
+
+/* Runs a transaction (fn), again while it lost a race to another recorder (-2), until
+ * --history-wait is up. */
+static int retried(struct history *h, int (*fn)(struct history *, void *, char *, size_t),
+                   void *arg, char *err, size_t errlen)
+{
+    double deadline = itest_now_s() + h->wait_seconds, pause = 0.005;
+    int rc;
+    while ((rc = fn(h, arg, err, errlen)) == -2 && itest_now_s() < deadline) {
+        itest_sleep_s(pause);
+        pause = pause < 0.1 ? pause * 2 : pause;
+    }
+    return rc;
+}
 
 const char *history_name(const struct history *h)
 {
@@ -91,40 +108,37 @@ static int first_number(void *ud, const struct history_row *row)
 
 /* The migrations table, then every migration the store lacks, each in the transaction that
  * records it; a store newer than this program is refused untouched. */
-static int migrate(struct history *h, char *err, size_t errlen)
+static int migrate(struct history *h, void *unused, char *err, size_t errlen)
 {
-    if (exec(h, h->ops->begin, 0, NULL, NULL, NULL, err, errlen) != 0 ||
-        (h->ops->migrate_lock &&
-         exec(h, h->ops->migrate_lock, 0, NULL, NULL, NULL, err, errlen) != 0)) {
-        rollback(h);
-        return -1;
-    }
+    (void)unused;
     double have = NAN;
-    if (exec(h,
-             "CREATE TABLE IF NOT EXISTS history_migrations ("
-             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-             0, NULL, NULL, NULL, err, errlen) != 0 ||
-        exec(h, "SELECT max(version) FROM history_migrations", 0, NULL, first_number, &have, err,
-             errlen) != 0) {
-        rollback(h);
-        return -1;
-    }
+    int rc = exec(h, h->ops->begin, 0, NULL, NULL, NULL, err, errlen);
+    if (rc == 0 && h->ops->migrate_lock)
+        rc = exec(h, h->ops->migrate_lock, 0, NULL, NULL, NULL, err, errlen);
+    if (rc == 0)
+        rc = exec(h,
+                  "CREATE TABLE IF NOT EXISTS history_migrations ("
+                  " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+                  0, NULL, NULL, NULL, err, errlen);
+    if (rc == 0)
+        rc = exec(h, "SELECT max(version) FROM history_migrations", 0, NULL, first_number, &have,
+                  err, errlen);
     size_t version = isnan(have) ? 0 : (size_t)have;
-    if (version > SCHEMA_VERSION) {
+    if (rc == 0 && version > SCHEMA_VERSION) {
         snprintf(err, errlen,
                  "%s: the history store has schema version %zu; this itest-report knows "
                  "versions up to %zu (a newer itest-report wrote it): nothing was written",
                  h->name, version, (size_t)SCHEMA_VERSION);
-        rollback(h);
-        return -1;
+        rc = -1;
     }
-    for (size_t v = version; v < SCHEMA_VERSION; v++) {
+    for (size_t v = version; rc == 0 && v < SCHEMA_VERSION; v++) {
         struct buf sql = {0};
         const char *s = migrations[v].sql, *at;
-        while ((at = strstr(s, "{{ID}}"))) {
+        while ((at = strstr(s, "{{"))) {
             buf_add(&sql, s, (size_t)(at - s));
-            buf_puts(&sql, h->ops->id_column);
-            s = at + 6;
+            int id = strncmp(at, "{{ID}}", 6) == 0;
+            buf_puts(&sql, id ? h->ops->id_column : h->ops->clustered);
+            s = at + (id ? 6 : 13);
         }
         buf_puts(&sql, s);
         char number[24], when[32];
@@ -132,17 +146,19 @@ static int migrate(struct history *h, char *err, size_t errlen)
         time_t now = time(NULL);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
         const char *params[] = {number, migrations[v].name, when};
-        int rc = exec(h, sql.data, 0, NULL, NULL, NULL, err, errlen);
+        rc = exec(h, sql.data, 0, NULL, NULL, NULL, err, errlen);
         buf_free(&sql);
-        if (rc != 0 || exec(h,
-                            "INSERT INTO history_migrations (version, name, applied_at) "
-                            "VALUES ($1, $2, $3)",
-                            3, params, NULL, NULL, err, errlen) != 0) {
-            rollback(h);
-            return -1;
-        }
+        if (rc == 0)
+            rc = exec(h,
+                      "INSERT INTO history_migrations (version, name, applied_at) "
+                      "VALUES ($1, $2, $3)",
+                      3, params, NULL, NULL, err, errlen);
     }
-    return exec(h, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
+    if (rc == 0)
+        rc = exec(h, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
+    if (rc != 0)
+        rollback(h);
+    return rc;
 }
 
 static int is_url(const char *where)
@@ -165,7 +181,8 @@ int history_open(struct history **out, const char *where, double wait_seconds, c
     }
     if (!h->name)
         h->name = xstrdup("(the history store)");
-    if (!h->db || migrate(h, err, errlen) != 0) {
+    h->wait_seconds = wait_seconds;
+    if (!h->db || retried(h, migrate, NULL, err, errlen) != 0) {
         history_close(h);
         return -1;
     }
@@ -375,6 +392,41 @@ static int record_meta(struct history *h, const struct history_run_in *run, cons
     return rc;
 }
 
+struct record_job {
+    const struct history_run_in *run;
+    const struct case_key *keys;
+    const char *const *params;
+    int64_t id;
+};
+
+static int record_tx(struct history *h, void *arg, char *err, size_t errlen)
+{
+    struct record_job *j = arg;
+    j->id = -1;
+    int rc = exec(h, h->ops->begin, 0, NULL, NULL, NULL, err, errlen);
+    if (rc == 0)
+        rc = exec(h,
+                  "INSERT INTO history_runs (recorded_at, commit_sha, branch, wall_seconds, "
+                  "case_seconds, jobs, tests, passed, failed, errored, skipped) VALUES ($1, $2, "
+                  "$3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                  11, j->params, read_id, &j->id, err, errlen);
+    char rid[40];
+    snprintf(rid, sizeof rid, "%lld", (long long)j->id);
+    if (rc == 0)
+        rc = record_cases(h, j->run, j->keys, err, errlen);
+    if (rc == 0)
+        rc = record_results(h, j->run, rid, j->keys, err, errlen);
+    if (rc == 0)
+        rc = record_measures(h, j->run, rid, err, errlen);
+    if (rc == 0)
+        rc = record_meta(h, j->run, rid, err, errlen);
+    if (rc == 0)
+        rc = exec(h, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
+    if (rc != 0)
+        rollback(h);
+    return rc;
+}
+
 int history_record(struct history *h, const struct history_run_in *run, int64_t *run_id, char *err,
                    size_t errlen)
 {
@@ -399,36 +451,22 @@ int history_record(struct history *h, const struct history_run_in *run, int64_t 
                             counts[2],
                             counts[3],
                             counts[4]};
-    int64_t id = -1;
-    int rc = exec(h, h->ops->begin, 0, NULL, NULL, NULL, err, errlen);
-    if (rc == 0)
-        rc = exec(h,
-                  "INSERT INTO history_runs (recorded_at, commit_sha, branch, wall_seconds, "
-                  "case_seconds, jobs, tests, passed, failed, errored, skipped) VALUES ($1, $2, "
-                  "$3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                  11, params, read_id, &id, err, errlen);
-    char rid[40];
-    snprintf(rid, sizeof rid, "%lld", (long long)id);
-    if (rc == 0)
-        rc = record_cases(h, run, keys, err, errlen);
-    if (rc == 0)
-        rc = record_results(h, run, rid, keys, err, errlen);
-    if (rc == 0)
-        rc = record_measures(h, run, rid, err, errlen);
-    if (rc == 0)
-        rc = record_meta(h, run, rid, err, errlen);
-    if (rc == 0)
-        rc = exec(h, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
-    else
-        rollback(h);
+    struct record_job job = {.run = run, .keys = keys, .params = params};
+    int rc = retried(h, record_tx, &job, err, errlen);
     free(keys);
     if (rc == 0)
-        *run_id = id;
+        *run_id = job.id;
     return rc == 0 ? 0 : -1;
 }
 
-int history_prune(struct history *h, size_t keep, size_t *removed, char *err, size_t errlen)
+struct prune_job {
+    size_t keep, removed;
+};
+
+static int prune_tx(struct history *h, void *arg, char *err, size_t errlen)
 {
+    struct prune_job *j = arg;
+    size_t keep = j->keep;
     char k[24];
     snprintf(k, sizeof k, "%zu", keep);
     const char *params[] = {k};
@@ -459,7 +497,15 @@ int history_prune(struct history *h, size_t keep, size_t *removed, char *err, si
     else
         rollback(h);
     if (rc == 0)
-        *removed = (size_t)(before - after);
+        j->removed = (size_t)(before - after);
+    return rc;
+}
+
+int history_prune(struct history *h, size_t keep, size_t *removed, char *err, size_t errlen)
+{
+    struct prune_job job = {.keep = keep};
+    int rc = retried(h, prune_tx, &job, err, errlen);
+    *removed = job.removed;
     return rc == 0 ? 0 : -1;
 }
 
@@ -593,6 +639,32 @@ static int load_measure(void *ud, const struct history_row *row)
     return 0;
 }
 
+/* Cases that ran in none of the runs read (older ones the store keeps) leave the matrix. */
+static void drop_absent_cases(struct history_data *d)
+{
+    size_t kept = 0;
+    for (size_t c = 0; c < d->ncases; c++) {
+        const uint8_t *row = d->outcome + c * d->nruns;
+        size_t r = 0;
+        while (r < d->nruns && row[r] == HISTORY_ABSENT)
+            r++;
+        if (r == d->nruns) {
+            free(d->cases[c].suite);
+            free(d->cases[c].name);
+            free(d->cases[c].labels);
+            continue;
+        }
+        if (kept != c) {
+            d->cases[kept] = d->cases[c];
+            memmove(d->outcome + kept * d->nruns, row, d->nruns);
+            memmove(d->seconds + kept * d->nruns, d->seconds + c * d->nruns,
+                    d->nruns * sizeof *d->seconds);
+        }
+        kept++;
+    }
+    d->ncases = kept;
+}
+
 static int cmp_run(const void *a, const void *b)
 {
     const struct history_run *x = a, *y = b;
@@ -605,9 +677,16 @@ static int cmp_case(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int history_load(struct history *h, size_t max_runs, struct history_data *d, char *err,
-                 size_t errlen)
+struct load_job {
+    size_t max_runs;
+    struct history_data *d;
+};
+
+static int load_tx(struct history *h, void *arg, char *err, size_t errlen)
 {
+    struct load_job *j = arg;
+    size_t max_runs = j->max_runs;
+    struct history_data *d = j->d;
     memset(d, 0, sizeof *d);
     struct loader l = {.d = d, .err = err, .errlen = errlen};
     char limit[24];
@@ -628,7 +707,7 @@ int history_load(struct history *h, size_t max_runs, struct history_data *d, cha
             exec(h, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
         else
             rollback(h);
-        return rc == 0 ? 0 : -1;
+        return rc;
     }
     qsort(d->runs, d->nruns, sizeof *d->runs, cmp_run);
     char first[24], last[24];
@@ -636,10 +715,8 @@ int history_load(struct history *h, size_t max_runs, struct history_data *d, cha
     snprintf(last, sizeof last, "%lld", (long long)d->runs[d->nruns - 1].id);
     const char *fp[] = {first}, *latest[] = {last};
     l.cap = 0;
-    rc = exec(h,
-              "SELECT id, suite, name, labels FROM history_cases WHERE id IN (SELECT case_id "
-              "FROM history_results WHERE run_id >= $1) ORDER BY id",
-              1, fp, load_case, &l, err, errlen);
+    rc = exec(h, "SELECT id, suite, name, labels FROM history_cases ORDER BY id", 0, NULL,
+              load_case, &l, err, errlen);
     if (rc == 0) {
         qsort(d->cases, d->ncases, sizeof *d->cases, cmp_case);
         size_t cells = d->ncases * d->nruns;
@@ -653,6 +730,8 @@ int history_load(struct history *h, size_t max_runs, struct history_data *d, cha
                   ">= $1",
                   1, fp, load_result, &l, err, errlen);
     }
+    if (rc == 0)
+        drop_absent_cases(d);
     if (rc == 0)
         rc = exec(h,
                   "SELECT case_id, category, signature FROM history_results WHERE run_id = $1 "
@@ -668,11 +747,16 @@ int history_load(struct history *h, size_t max_runs, struct history_data *d, cha
         rc = exec(h, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
     else
         rollback(h);
-    if (rc != 0) {
+    if (rc != 0)
         history_data_free(d);
-        return -1;
-    }
-    return 0;
+    return rc;
+}
+
+int history_load(struct history *h, size_t max_runs, struct history_data *d, char *err,
+                 size_t errlen)
+{
+    struct load_job job = {.max_runs = max_runs, .d = d};
+    return retried(h, load_tx, &job, err, errlen) == 0 ? 0 : -1;
 }
 
 void history_data_free(struct history_data *d)

@@ -114,6 +114,11 @@ void history_gen_concurrent(const char *store, int procs, int per)
     }
     pid_t pids[16];
     for (int p = 0; p < procs; p++) {
+        char log[1100];
+        snprintf(log, sizeof log, "%s.log", files[p]);
+        unlink(log);
+    }
+    for (int p = 0; p < procs; p++) {
         pids[p] = fork();
         itest_check(pids[p] >= 0, "fork failed");
         if (pids[p] == 0) {
@@ -121,8 +126,8 @@ void history_gen_concurrent(const char *store, int procs, int per)
                 char cmd[4096];
                 snprintf(cmd, sizeof cmd,
                          "'%s' --history '%s' --record --run-meta commit=proc-%d-%d --quiet "
-                         "--fail-on never '%s' >/dev/null 2>&1",
-                         REPORT_EXE, store, p, i, files[p]);
+                         "--fail-on never '%s' >>'%s.log' 2>&1",
+                         REPORT_EXE, store, p, i, files[p], files[p]);
                 if (system(cmd) != 0)
                     _exit(1);
             }
@@ -130,12 +135,20 @@ void history_gen_concurrent(const char *store, int procs, int per)
         }
     }
     int failed = 0;
+    char *why = NULL;
     for (int p = 0; p < procs; p++) {
         int status = 0;
         waitpid(pids[p], &status, 0);
-        failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            char log[1100];
+            snprintf(log, sizeof log, "%s.log", files[p]);
+            free(why);
+            why = read_file(log);
+            failed++;
+        }
     }
-    itest_check(failed == 0, "%d of %d recording processes failed", failed, procs);
+    itest_check(failed == 0, "%d of %d recording processes failed; one said:\n%s", failed, procs,
+                why ? why : "(nothing)");
     char args[64];
     snprintf(args, sizeof args, "--history-runs %d", procs * per + 10);
     cJSON *trends = history_gen_trends(store, args);
