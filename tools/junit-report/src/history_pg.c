@@ -8,10 +8,33 @@
 #include <string.h>
 
 #include "history_db.h"
+#include "lib_load.h"
 #include "util.h"
 
 #include "itest/number.h"
 #include "itest/redact.h"
+
+/* libpq's functions, loaded on first use (lib_load.h) */
+#define PQ_FUNCTIONS(X)                                                                            \
+    X(PQconnectdbParams)                                                                           \
+    X(PQstatus)                                                                                    \
+    X(PQerrorMessage)                                                                              \
+    X(PQexec)                                                                                      \
+    X(PQresultStatus)                                                                              \
+    X(PQclear)                                                                                     \
+    X(PQexecParams)                                                                                \
+    X(PQresultErrorMessage)                                                                        \
+    X(PQresultErrorField)                                                                          \
+    X(PQntuples)                                                                                   \
+    X(PQgetisnull)                                                                                 \
+    X(PQgetvalue)                                                                                  \
+    X(PQfinish)
+#define DECLARE(name) __typeof__(name) *name;
+#define NAME(name) #name,
+static struct {
+    PQ_FUNCTIONS(DECLARE)
+} lib;
+static const char *const lib_names[] = {PQ_FUNCTIONS(NAME)};
 
 struct pg_db {
     PGconn *conn;
@@ -38,14 +61,22 @@ void *history_pg_open(const char *url, double wait_seconds, char *err, size_t er
     p->shown = itest_redact(url);
     if (!p->shown)
         p->shown = xstrdup("(the history URL)");
+    char why[512];
+    if (lib_load("libpq.so.5", "libpq5", lib_names, (void **)&lib,
+                 sizeof lib_names / sizeof *lib_names, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", p->shown, why);
+        free(p->shown);
+        free(p);
+        return NULL;
+    }
     char timeout[32];
     snprintf(timeout, sizeof timeout, "%d", wait_seconds < 1 ? 1 : (int)ceil(wait_seconds));
     const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
     const char *values[] = {url, timeout, "itest-report", NULL};
-    p->conn = PQconnectdbParams(keys, values, 1);
-    if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
+    p->conn = lib.PQconnectdbParams(keys, values, 1);
+    if (!p->conn || lib.PQstatus(p->conn) != CONNECTION_OK) {
         char msg[512];
-        pg_message(msg, sizeof msg, p->conn ? PQerrorMessage(p->conn) : "out of memory");
+        pg_message(msg, sizeof msg, p->conn ? lib.PQerrorMessage(p->conn) : "out of memory");
         snprintf(err, errlen, "%s: cannot connect: %s", p->shown, msg);
         history_pg_ops.close(p);
         return NULL;
@@ -54,12 +85,12 @@ void *history_pg_open(const char *url, double wait_seconds, char *err, size_t er
     char set[128];
     snprintf(set, sizeof set, "SET lock_timeout = '%dms'; SET client_min_messages = warning",
              (int)(wait_seconds * 1000.0));
-    PGresult *r = PQexec(p->conn, set);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
+    PGresult *r = lib.PQexec(p->conn, set);
+    int ok = lib.PQresultStatus(r) == PGRES_COMMAND_OK;
+    lib.PQclear(r);
     if (!ok) {
         char msg[512];
-        pg_message(msg, sizeof msg, PQerrorMessage(p->conn));
+        pg_message(msg, sizeof msg, lib.PQerrorMessage(p->conn));
         snprintf(err, errlen, "%s: %s", p->shown, msg);
         history_pg_ops.close(p);
         return NULL;
@@ -72,13 +103,13 @@ static int pg_exec(void *db, const char *sql, int nparams, const char *const *pa
 {
     struct pg_db *p = db;
     PGresult *r = nparams == 0 && !row
-                      ? PQexec(p->conn, sql)
-                      : PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
+                      ? lib.PQexec(p->conn, sql)
+                      : lib.PQexecParams(p->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = lib.PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         char msg[512];
-        pg_message(msg, sizeof msg, PQresultErrorMessage(r));
-        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        pg_message(msg, sizeof msg, lib.PQresultErrorMessage(r));
+        const char *state = lib.PQresultErrorField(r, PG_DIAG_SQLSTATE);
         if (state && strcmp(state, "55P03") == 0) /* lock_not_available */
             snprintf(err, errlen,
                      "%s: the history store is locked by another recorder (%s; --history-wait "
@@ -88,25 +119,25 @@ static int pg_exec(void *db, const char *sql, int nparams, const char *const *pa
             snprintf(err, errlen, "%s: %s", p->shown, msg);
         /* a serialization failure or a deadlock: the whole transaction may be tried again */
         int again = state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
-        PQclear(r);
+        lib.PQclear(r);
         return again ? -2 : -1;
     }
     int stop = 0;
     if (row) {
         struct pg_row pr = {.res = r};
         struct history_row hr = {.ops = &history_pg_ops, .impl = &pr};
-        int n = PQntuples(r);
+        int n = lib.PQntuples(r);
         for (pr.row = 0; pr.row < n && !stop; pr.row++)
             stop = row(ud, &hr);
     }
-    PQclear(r);
+    lib.PQclear(r);
     return stop;
 }
 
 static const char *pg_text(const struct history_row *row, int col)
 {
     const struct pg_row *pr = row->impl;
-    return PQgetisnull(pr->res, pr->row, col) ? NULL : PQgetvalue(pr->res, pr->row, col);
+    return lib.PQgetisnull(pr->res, pr->row, col) ? NULL : lib.PQgetvalue(pr->res, pr->row, col);
 }
 
 static double pg_number(const struct history_row *row, int col)
@@ -128,7 +159,7 @@ static void pg_close(void *db)
     struct pg_db *p = db;
     if (!p)
         return;
-    PQfinish(p->conn);
+    lib.PQfinish(p->conn);
     free(p->shown);
     free(p);
 }

@@ -8,9 +8,35 @@
 #include <string.h>
 
 #include "history_db.h"
+#include "lib_load.h"
 #include "util.h"
 
 #include "itest/clock.h"
+
+/* SQLite's functions, loaded on first use (lib_load.h) */
+#define SQLITE_FUNCTIONS(X)                                                                        \
+    X(sqlite3_open_v2)                                                                             \
+    X(sqlite3_busy_timeout)                                                                        \
+    X(sqlite3_exec)                                                                                \
+    X(sqlite3_errmsg)                                                                              \
+    X(sqlite3_prepare_v2)                                                                          \
+    X(sqlite3_reset)                                                                               \
+    X(sqlite3_clear_bindings)                                                                      \
+    X(sqlite3_finalize)                                                                            \
+    X(sqlite3_bind_text)                                                                           \
+    X(sqlite3_bind_null)                                                                           \
+    X(sqlite3_step)                                                                                \
+    X(sqlite3_column_text)                                                                         \
+    X(sqlite3_column_type)                                                                         \
+    X(sqlite3_column_double)                                                                       \
+    X(sqlite3_column_int64)                                                                        \
+    X(sqlite3_close)
+#define DECLARE(name) __typeof__(name) *name;
+#define NAME(name) #name,
+static struct {
+    SQLITE_FUNCTIONS(DECLARE)
+} lib;
+static const char *const lib_names[] = {SQLITE_FUNCTIONS(NAME)};
 
 #define CACHED 8
 
@@ -33,7 +59,7 @@ static void sqlite_error(struct sqlite_db *s, int rc, char *err, size_t errlen)
                  "--history-wait SECS waits longer)",
                  s->path, s->wait_seconds);
     else
-        snprintf(err, errlen, "%s: %s", s->path, sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "%s: %s", s->path, lib.sqlite3_errmsg(s->db));
 }
 
 /* Runs a script, waiting out a busy database: switching to WAL and a first read of the WAL
@@ -44,7 +70,7 @@ static int script(struct sqlite_db *s, const char *sql)
 {
     double deadline = itest_now_s() + s->wait_seconds;
     int rc;
-    while ((rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL)) == SQLITE_BUSY &&
+    while ((rc = lib.sqlite3_exec(s->db, sql, NULL, NULL, NULL)) == SQLITE_BUSY &&
            itest_now_s() < deadline)
         itest_sleep_s(0.01);
     return rc;
@@ -52,12 +78,18 @@ static int script(struct sqlite_db *s, const char *sql)
 
 void *history_sqlite_open(const char *path, double wait_seconds, char *err, size_t errlen)
 {
+    char why[512];
+    if (lib_load("libsqlite3.so.0", "libsqlite3-0", lib_names, (void **)&lib,
+                 sizeof lib_names / sizeof *lib_names, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return NULL;
+    }
     struct sqlite_db *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
     s->wait_seconds = wait_seconds;
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = lib.sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_busy_timeout(s->db, (int)(wait_seconds * 1000.0));
+        rc = lib.sqlite3_busy_timeout(s->db, (int)(wait_seconds * 1000.0));
     /* WAL lets a report read while another job records; NORMAL sync is safe under WAL */
     if (rc == SQLITE_OK)
         rc = script(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL");
@@ -76,17 +108,17 @@ static sqlite3_stmt *prepared(struct sqlite_db *s, const char *sql, int *rc)
 {
     for (size_t i = 0; i < CACHED; i++)
         if (s->cache[i].sql && strcmp(s->cache[i].sql, sql) == 0) {
-            sqlite3_reset(s->cache[i].stmt);
-            sqlite3_clear_bindings(s->cache[i].stmt);
+            lib.sqlite3_reset(s->cache[i].stmt);
+            lib.sqlite3_clear_bindings(s->cache[i].stmt);
             return s->cache[i].stmt;
         }
     sqlite3_stmt *stmt = NULL;
-    *rc = sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL);
+    *rc = lib.sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL);
     if (*rc != SQLITE_OK)
         return NULL;
     size_t slot = s->next++ % CACHED;
     free(s->cache[slot].sql);
-    sqlite3_finalize(s->cache[slot].stmt);
+    lib.sqlite3_finalize(s->cache[slot].stmt);
     s->cache[slot].sql = xstrdup(sql);
     s->cache[slot].stmt = stmt;
     return stmt;
@@ -119,47 +151,47 @@ static int sqlite_exec(void *db, const char *sql, int nparams, const char *const
         return failure(rc);
     }
     for (int i = 0; i < nparams; i++) {
-        rc = params[i] ? sqlite3_bind_text(stmt, i + 1, params[i], -1, SQLITE_STATIC)
-                       : sqlite3_bind_null(stmt, i + 1);
+        rc = params[i] ? lib.sqlite3_bind_text(stmt, i + 1, params[i], -1, SQLITE_STATIC)
+                       : lib.sqlite3_bind_null(stmt, i + 1);
         if (rc != SQLITE_OK) {
             sqlite_error(s, rc, err, errlen);
             return -1;
         }
     }
     struct history_row r = {.ops = &history_sqlite_ops, .impl = stmt};
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = lib.sqlite3_step(stmt)) == SQLITE_ROW) {
         int stop = row ? row(ud, &r) : 0;
         if (stop) {
-            sqlite3_reset(stmt);
+            lib.sqlite3_reset(stmt);
             return stop;
         }
     }
     if (rc != SQLITE_DONE) {
         sqlite_error(s, rc, err, errlen);
-        sqlite3_reset(stmt);
+        lib.sqlite3_reset(stmt);
         return failure(rc);
     }
-    sqlite3_reset(stmt);
+    lib.sqlite3_reset(stmt);
     return 0;
 }
 
 static const char *sqlite_text(const struct history_row *row, int col)
 {
-    return (const char *)sqlite3_column_text(row->impl, col);
+    return (const char *)lib.sqlite3_column_text(row->impl, col);
 }
 
 static double sqlite_number(const struct history_row *row, int col)
 {
-    if (sqlite3_column_type(row->impl, col) == SQLITE_NULL)
+    if (lib.sqlite3_column_type(row->impl, col) == SQLITE_NULL)
         return NAN;
-    return sqlite3_column_double(row->impl, col);
+    return lib.sqlite3_column_double(row->impl, col);
 }
 
 static int64_t sqlite_integer(const struct history_row *row, int col)
 {
-    if (sqlite3_column_type(row->impl, col) == SQLITE_NULL)
+    if (lib.sqlite3_column_type(row->impl, col) == SQLITE_NULL)
         return -1;
-    return sqlite3_column_int64(row->impl, col);
+    return lib.sqlite3_column_int64(row->impl, col);
 }
 
 static void sqlite_close(void *db)
@@ -169,9 +201,9 @@ static void sqlite_close(void *db)
         return;
     for (size_t i = 0; i < CACHED; i++) {
         free(s->cache[i].sql);
-        sqlite3_finalize(s->cache[i].stmt);
+        lib.sqlite3_finalize(s->cache[i].stmt);
     }
-    sqlite3_close(s->db);
+    lib.sqlite3_close(s->db);
     free(s->path);
     free(s);
 }
