@@ -127,7 +127,7 @@ static void start_suite(struct session *p, const xmlChar **a, int na)
     f->nmetrics = p->nsuite_metrics;
     p->nsuites++;
     /* the run's span: when its suites started (timestamp) and how long each took (time) */
-    size_t len, tlen;
+    size_t len = 0, tlen = 0;
     const xmlChar *ts = attr(a, na, p->names[A_TIMESTAMP], &len);
     const xmlChar *t = attr(a, na, p->names[A_TIME], &tlen);
     if (ts && t)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,36 +456,56 @@ static void read_inputs(struct model *m, char *const *inputs, int n)
             fprintf(stderr, "itest-report: %s\n", m->inputs[i].message);
 }
 
-/* Writes every report the options ask for. Returns 0, or -1 when one could not be written. */
+/* One output file written by its writer; failed set when it could not be. */
+struct output_job {
+    const char *path;
+    void (*write)(FILE *, const struct report_context *);
+    const struct report_context *ctx;
+    int failed;
+};
+
+static void *write_output(void *arg)
+{
+    struct output_job *j = arg;
+    FILE *f = open_output(j->path);
+    if (!f) {
+        j->failed = 1;
+        return NULL;
+    }
+    j->write(f, j->ctx);
+    j->failed = close_output(f, j->path) != 0;
+    return NULL;
+}
+
+/* Writes every report the options ask for. Returns 0, or -1 when one could not be written.
+ * The JSON, the largest, is written on a second thread while this one writes the rest (the
+ * writers only read the model and the analysis). */
 static int write_reports(const struct options *o, const struct report_context *ctx,
                          const struct side_inputs *in)
 {
     int write_failed = 0;
     if (!o->quiet)
         report_text(stdout, ctx);
-    const struct {
-        const char *path;
-        void (*write)(FILE *, const struct report_context *);
-    } outputs[] = {{o->json, report_json},
-                   {o->html, report_html},
-                   {o->junit, report_junit},
-                   {o->csv, report_csv}};
-    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
-        if (!outputs[i].path)
-            continue;
-        FILE *f = open_output(outputs[i].path);
-        if (!f) {
-            write_failed = 1;
-            continue;
-        }
-        outputs[i].write(f, ctx);
-        write_failed |= close_output(f, outputs[i].path) != 0;
-    }
+    struct output_job jobs[] = {{o->json, report_json, ctx, 0},
+                                {o->html, report_html, ctx, 0},
+                                {o->junit, report_junit, ctx, 0},
+                                {o->csv, report_csv, ctx, 0}};
+    size_t njobs = sizeof jobs / sizeof *jobs;
+    pthread_t json_thread;
+    int threaded = o->json && strcmp(o->json, "-") != 0 && (o->html || o->junit || o->csv) &&
+                   pthread_create(&json_thread, NULL, write_output, &jobs[0]) == 0;
+    for (size_t i = threaded ? 1 : 0; i < njobs; i++)
+        if (jobs[i].path)
+            write_output(&jobs[i]);
     if (o->markdown)
         write_failed |= report_markdown_file(o->markdown, ctx) != 0;
     if (o->split)
         write_failed |= split_write(ctx->m, o->tests_json ? &in->tests : NULL, o->split,
                                     o->split_dir, o->quiet ? NULL : stdout) != 0;
+    if (threaded)
+        pthread_join(json_thread, NULL);
+    for (size_t i = 0; i < njobs; i++)
+        write_failed |= jobs[i].failed;
     return write_failed ? -1 : 0;
 }
 

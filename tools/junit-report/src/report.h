@@ -9,7 +9,7 @@
 
 struct trends;
 
-#define REPORT_SCHEMA "itest-report/1"
+#define REPORT_SCHEMA "itest-report/2"
 #define MARKDOWN_LIMIT 65000 /* GitHub's step summary takes up to 1 MiB; keep well under */
 
 struct report_context {

@@ -18,7 +18,9 @@ void report_csv(FILE *f, const struct report_context *r)
         put_csv(f, id.data);
         fputc(',', f);
         put_csv(f, strtab_get(&m->str, t->labels));
-        fprintf(f, ",%s,", outcome_name((enum outcome)t->final));
+        fputc(',', f);
+        fputs(outcome_name((enum outcome)t->final), f);
+        fputc(',', f);
         if (t->has_time) {
             char secs[32];
             format_seconds(secs, test_seconds(t));

@@ -6,9 +6,8 @@
 
 static void num(FILE *f, double v)
 {
-    if (!isfinite(v))
-        v = 0;
-    fprintf(f, "%.6g", v);
+    char text[32];
+    fwrite(text, 1, (size_t)format_g6(text, isfinite(v) ? v : 0), f);
 }
 
 static void timing(FILE *f, const struct timing_row *rows, size_t n)
@@ -234,43 +233,51 @@ void report_json(FILE *f, const struct report_context *r)
     for (size_t i = 0; i < m->ntests; i++) {
         const struct test *t = &m->tests[i];
         report_test_id(r, t, &id);
-        fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", f);
+        /* one case per line, compact, members at their default left out: the cases are most
+         * of a large report, which stays smaller than the JUnit it came from */
+        fputs(i ? ",\n{\"id\":" : "\n{\"id\":", f);
         put_json_str(f, id.data);
-        fputs(", \"suite\": ", f);
+        fputs(",\"suite\":", f);
         put_json_str(f, strtab_get(&m->str, t->suite));
-        fputs(", \"classname\": ", f);
-        put_json_str(f, strtab_get(&m->str, t->classname));
-        fputs(", \"case\": ", f);
+        const char *classname = strtab_get(&m->str, t->classname);
+        if (*classname) {
+            fputs(",\"classname\":", f);
+            put_json_str(f, classname);
+        }
+        fputs(",\"case\":", f);
         put_json_str(f, strtab_get(&m->str, t->name));
-        fputs(", \"labels\": ", f);
-        labels_array(f, strtab_get(&m->str, t->labels));
-        fprintf(f, ", \"outcome\": \"%s\", \"runs\": %u, \"seconds\": ",
-                outcome_name((enum outcome)t->final), t->runs);
-        if (t->has_time)
+        if (t->labels && *strtab_get(&m->str, t->labels)) {
+            fputs(",\"labels\":", f);
+            labels_array(f, strtab_get(&m->str, t->labels));
+        }
+        fputs(",\"outcome\":\"", f);
+        fputs(outcome_name((enum outcome)t->final), f);
+        fputc('"', f);
+        if (t->runs != 1)
+            fprintf(f, ",\"runs\":%u", t->runs);
+        if (t->has_time) {
+            fputs(",\"seconds\":", f);
             num(f, test_seconds(t));
-        else
-            fputs("null", f);
+        }
         const struct failure *fl = report_failure(r, t);
         const char *cat = report_category(r, t);
-        fputs(", \"category\": ", f);
-        if (*cat)
+        if (*cat) {
+            fputs(",\"category\":", f);
             put_json_str(f, cat);
-        else
-            fputs("null", f);
-        fputs(", \"message\": ", f);
-        if (*cat && fl)
+        }
+        if (*cat && fl) {
+            fputs(",\"message\":", f);
             put_json_str(f, strtab_get(&m->str, fl->message));
-        else if (t->final == OUT_SKIPPED && t->skip_message)
+        } else if (t->final == OUT_SKIPPED && t->skip_message) {
+            fputs(",\"message\":", f);
             put_json_str(f, strtab_get(&m->str, t->skip_message));
-        else
-            fputs("null", f);
-        fputs(", \"model\": ", f);
-        if (t->model)
+        }
+        if (t->model) {
+            fputs(",\"model\":", f);
             put_json_str(f, strtab_get(&m->str, t->model));
-        else
-            fputs("null", f);
+        }
         fputc('}', f);
     }
-    fputs(m->ntests ? "\n  ]\n}\n" : "]\n}\n", f);
+    fputs(m->ntests ? "\n]\n}\n" : "]\n}\n", f);
     buf_free(&id);
 }

@@ -8,19 +8,68 @@
 
 static const struct model *sort_m;
 
-static int by_suite(const void *a, const void *b)
+static int by_offset(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int c = strcmp(strtab_get(&sort_m->str, sort_m->tests[x].suite),
-                   strtab_get(&sort_m->str, sort_m->tests[y].suite));
-    return c ? c : (x > y) - (x < y);
+    return (x > y) - (x < y);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(strtab_get(&sort_m->str, *(const uint32_t *)a),
+                  strtab_get(&sort_m->str, *(const uint32_t *)b));
+}
+
+/* The tests grouped by suite, the suites by name, each suite's tests in the order read: the
+ * distinct suites (interned, so one offset each) are sorted by name, and the tests placed by
+ * their suite's rank (a counting sort; a name comparison per test cost a tenth of the run). */
+static uint32_t *suite_order(const struct model *m)
+{
+    size_t n = m->ntests;
+    uint32_t *order = xmalloc((n ? n : 1) * sizeof *order);
+    uint32_t *suites = xmalloc((n ? n : 1) * sizeof *suites);
+    for (size_t i = 0; i < n; i++)
+        suites[i] = m->tests[i].suite;
+    qsort(suites, n, sizeof *suites, by_offset);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || suites[u - 1] != suites[i])
+            suites[u++] = suites[i];
+    uint32_t *by_offset_sorted = xmalloc((u ? u : 1) * sizeof *by_offset_sorted);
+    memcpy(by_offset_sorted, suites, u * sizeof *suites);
+    sort_m = m;
+    qsort(suites, u, sizeof *suites, by_name);                /* suites[rank] = offset */
+    size_t *rank_of = xmalloc((u ? u : 1) * sizeof *rank_of); /* by offset position */
+    for (size_t r = 0; r < u; r++) {
+        uint32_t *hit = bsearch(&suites[r], by_offset_sorted, u, sizeof *suites, by_offset);
+        rank_of[hit - by_offset_sorted] = r;
+    }
+    size_t *start = xcalloc(u + 1, sizeof *start);
+    uint32_t *rank = xmalloc((n ? n : 1) * sizeof *rank);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t *hit = bsearch(&m->tests[i].suite, by_offset_sorted, u, sizeof *suites, by_offset);
+        rank[i] = (uint32_t)rank_of[hit - by_offset_sorted];
+        start[rank[i] + 1]++;
+    }
+    for (size_t r = 0; r < u; r++)
+        start[r + 1] += start[r];
+    for (size_t i = 0; i < n; i++)
+        order[start[rank[i]]++] = (uint32_t)i;
+    free(suites);
+    free(by_offset_sorted);
+    free(rank_of);
+    free(start);
+    free(rank);
+    return order;
 }
 
 static void put_time(FILE *f, double s)
 {
     char secs[32];
     format_seconds(secs, s);
-    fprintf(f, " time=\"%s\"", secs);
+    fputs(" time=\"", f);
+    fputs(secs, f);
+    fputc('"', f);
 }
 
 static void write_case(FILE *f, const struct report_context *r, const struct test *t)
@@ -78,12 +127,7 @@ void report_junit(FILE *f, const struct report_context *r)
 {
     const struct model *m = r->m;
     const struct analysis *a = r->a;
-    uint32_t *order = xmalloc((m->ntests ? m->ntests : 1) * sizeof *order);
-    for (size_t i = 0; i < m->ntests; i++)
-        order[i] = (uint32_t)i;
-    sort_m = m;
-    if (m->ntests)
-        qsort(order, m->ntests, sizeof *order, by_suite);
+    uint32_t *order = suite_order(m);
 
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"", f);
     put_xml_str(f, r->title, 1);

@@ -156,8 +156,9 @@ void report_trends_markdown(FILE *f, const struct report_context *r)
 
 static void num(FILE *f, double v)
 {
+    char text[32];
     if (isfinite(v))
-        fprintf(f, "%.6g", v);
+        fwrite(text, 1, (size_t)format_g6(text, v), f);
     else
         fputs("null", f);
 }

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -143,37 +144,82 @@ size_t buf_add_capped(struct buf *b, const char *s, size_t n, size_t limit)
     return n - take;
 }
 
+/* What needs escaping, per byte: 1 in text and attributes, 2 in attributes only. Every byte
+ * below 0x20 but tab, newline and carriage return is invalid XML and becomes '?'. */
+static const unsigned char xml_escape[256] = {1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              2,
+                                              2,
+                                              1,
+                                              1,
+                                              2,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              1,
+                                              [(unsigned char)'"'] = 2,
+                                              [(unsigned char)'&'] = 1,
+                                              [(unsigned char)'<'] = 1,
+                                              [(unsigned char)'>'] = 1};
+
 static int xml_invalid(unsigned char c)
 {
-    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+    return c < 0x20 && xml_escape[c] == 1;
+}
+
+static const char *xml_replacement(unsigned char c)
+{
+    switch (c) {
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '&':
+        return "&amp;";
+    case '"':
+        return "&quot;";
+    case '\n':
+        return "&#10;";
+    case '\r':
+        return "&#13;";
+    case '\t':
+        return "&#9;";
+    default:
+        return "?";
+    }
 }
 
 void put_xml(FILE *f, const char *s, size_t n, int attribute)
 {
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned mask = attribute ? 3 : 1;
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *rep = NULL;
-        if (c == '<')
-            rep = "&lt;";
-        else if (c == '>')
-            rep = "&gt;";
-        else if (c == '&')
-            rep = "&amp;";
-        else if (attribute && c == '"')
-            rep = "&quot;";
-        else if (attribute && c == '\n')
-            rep = "&#10;";
-        else if (attribute && c == '\r')
-            rep = "&#13;";
-        else if (attribute && c == '\t')
-            rep = "&#9;";
-        else if (xml_invalid(c))
-            rep = "?";
-        if (!rep)
+        if (!(xml_escape[u[i]] & mask))
             continue;
         fwrite(s + start, 1, i - start, f);
-        fputs(rep, f);
+        fputs(xml_replacement(u[i]), f);
         start = i + 1;
     }
     fwrite(s + start, 1, n - start, f);
@@ -317,11 +363,93 @@ void put_md_code(FILE *f, const char *s, size_t max)
 
 void format_seconds(char out[32], double s)
 {
-    /* snprintf honours LC_NUMERIC; the tool never calls setlocale, so this is the C locale. */
-    if (s >= 0.001 || s == 0)
-        snprintf(out, 32, "%.3f", s);
-    else
-        snprintf(out, 32, "%.6f", s);
+    format_fixed(out, s, s >= 0.001 || s == 0 ? 3 : 6);
+}
+
+static const double powers[] = {1,   1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7, 1e8,
+                                1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16};
+
+/* v * 10^k rounded to a whole number, when that is certain: the product is within 2^53 and
+ * more than 1e-6 away from a half (the product's own error is far below that). */
+static int scaled(double v, int k, unsigned long long *out)
+{
+    double x = v * powers[k];
+    if (!(x >= 0 && x < 9e15))
+        return -1;
+    double whole = floor(x), frac = x - whole;
+    if (fabs(frac - 0.5) < 1e-6)
+        return -1;
+    *out = (unsigned long long)whole + (frac > 0.5);
+    return 0;
+}
+
+/* digits of n, at least `width` of them (zero padded); returns the length */
+static int put_digits(char *out, unsigned long long n, int width)
+{
+    char tmp[24];
+    int len = 0;
+    do {
+        tmp[len++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    while (len < width)
+        tmp[len++] = '0';
+    for (int i = 0; i < len; i++)
+        out[i] = tmp[len - 1 - i];
+    return len;
+}
+
+int format_fixed(char out[32], double v, int decimals)
+{
+    unsigned long long n;
+    if (decimals < 0 || decimals > 9 || !(fabs(v) < 1e6) || scaled(fabs(v), decimals, &n) != 0)
+        return snprintf(out, 32, "%.*f", decimals, v);
+    int len = 0;
+    if (signbit(v)) /* as printf: "-0.000" for a negative value that rounds to zero */
+        out[len++] = '-';
+    unsigned long long unit = (unsigned long long)powers[decimals];
+    len += put_digits(out + len, n / unit, 1);
+    if (decimals) {
+        out[len++] = '.';
+        len += put_digits(out + len, n % unit, decimals);
+    }
+    out[len] = '\0';
+    return len;
+}
+
+int format_g6(char out[32], double v)
+{
+    double a = fabs(v);
+    /* %g's fixed notation: 1e-4 <= a < 1e6 once rounded to six digits */
+    if (a == 0 || !(a >= 1e-4 && a < 999999.5))
+        return snprintf(out, 32, "%.6g", v);
+    int e = (int)floor(log10(a));
+    if (e < -4 || e > 5)
+        return snprintf(out, 32, "%.6g", v);
+    unsigned long long n;
+    if (scaled(a, 5 - e, &n) != 0 || n >= 1000000ULL || n < 100000ULL)
+        return snprintf(out, 32, "%.6g", v); /* rounding carried into another digit */
+    int decimals = 5 - e, len = 0;
+    if (signbit(v))
+        out[len++] = '-';
+    if (decimals <= 0) {
+        len += put_digits(out + len, n, 1);
+    } else {
+        unsigned long long unit = (unsigned long long)powers[decimals];
+        len += put_digits(out + len, n / unit, 1);
+        unsigned long long frac = n % unit;
+        if (frac) {
+            /* %g drops the trailing zeros */
+            while (frac % 10 == 0) {
+                frac /= 10;
+                decimals--;
+            }
+            out[len++] = '.';
+            len += put_digits(out + len, frac, decimals);
+        }
+    }
+    out[len] = '\0';
+    return len;
 }
 
 FILE *open_output(const char *path)
@@ -331,6 +459,8 @@ FILE *open_output(const char *path)
     FILE *f = fopen(path, "w");
     if (!f)
         fprintf(stderr, "itest-report: %s: cannot write: %s\n", path, strerror(errno));
+    else
+        setvbuf(f, NULL, _IOFBF, 1 << 20);
     return f;
 }
 

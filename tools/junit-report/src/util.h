@@ -55,10 +55,22 @@ void put_md_cell(FILE *f, const char *s, size_t max);
  * (a code span shows entities literally), a newline as a blank. */
 void put_md_code(FILE *f, const char *s, size_t max);
 
-/* Seconds as the shortest of "%.3f"/"%.6g" that keeps the value readable, in the C locale. */
+/* Seconds as "%.3f" (under a millisecond "%.6f"), in the C locale. */
 void format_seconds(char out[32], double s);
+/* The same text as snprintf's "%.*f" with decimals 0..9 and "%.6g", without its cost (a
+ * quarter of a large report's writing time went to glibc's exact float printing): integer
+ * arithmetic where the value is not near a rounding boundary, snprintf where it is or is out of
+ * range. Returns the length. */
+int format_fixed(char out[32], double v, int decimals);
+int format_g6(char out[32], double v);
 
-/* Opens `path` for writing ("-" is stdout); on failure prints "itest-report: PATH: reason". */
+/* Each output stream is written by one thread: the per-character stdio calls need not lock. */
+#define fputc(c, f) fputc_unlocked(c, f)
+#define fputs(s, f) fputs_unlocked(s, f)
+#define fwrite(p, size, n, f) fwrite_unlocked(p, size, n, f)
+
+/* Opens `path` for writing ("-" is stdout) with a large buffer; on failure prints
+ * "itest-report: PATH: reason". */
 FILE *open_output(const char *path);
 /* Closes what open_output gave; returns 0, or -1 after printing the write error. */
 int close_output(FILE *f, const char *path);

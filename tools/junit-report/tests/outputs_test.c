@@ -22,8 +22,8 @@ static void json_top_level_follows_the_schema(void **state)
     free(out);
     cJSON *r = read_json(json);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(r, "schema");
-    if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "itest-report/1") != 0)
-        itest_fail("\"schema\" must be \"itest-report/1\"");
+    if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "itest-report/2") != 0)
+        itest_fail("\"schema\" must be \"itest-report/2\"");
     const cJSON *totals = cJSON_GetObjectItemCaseSensitive(r, "totals");
     double sum = 0;
     static const char *const parts[] = {"passed", "failed", "errored", "skipped", "flaky"};

@@ -10,6 +10,7 @@
 #include "junit_parse.h"
 #include "repair.h"
 #include "report_test.h"
+#include "util.h"
 
 static void times_in_every_spelling(void **state)
 {
@@ -128,7 +129,48 @@ static void built_in_categories_and_their_order(void **state)
     classifier_free(&c);
 }
 
+/* The fast number formatting writes what snprintf writes, for values of every size, near the
+ * rounding boundaries and at the edges of %g's fixed notation. */
+static void numbers_as_snprintf_writes_them(void **state)
+{
+    unsigned long long x = 88172645463325252ULL;
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        switch (i % 5) {
+        case 0: /* times as producers write them */
+            v = (double)(x % 10000000) / 1000.0;
+            break;
+        case 1: /* a half at some decimal */
+            v = (double)(x % 100000) / 1000.0 + 0.0005;
+            break;
+        case 2: /* any magnitude */
+            v = ldexp((double)(x >> 11) / 9007199254740992.0, (int)(x % 80) - 40);
+            break;
+        case 3: /* around powers of ten */
+            v = pow(10, (int)(x % 14) - 6) * (1 - 1e-7 * (double)(x % 3));
+            break;
+        default:
+            v = -((double)(x % 1000000) / 7.0);
+            break;
+        }
+        char want[64], got[32];
+        for (int d = 0; d <= 6; d += 3) {
+            snprintf(want, sizeof want, "%.*f", d, v);
+            format_fixed(got, v, d);
+            itest_check(strcmp(want, got) == 0, "%%.%df of %.17g: snprintf %s, ours %s", d, v,
+                        want, got);
+        }
+        snprintf(want, sizeof want, "%.6g", v);
+        format_g6(got, v);
+        itest_check(strcmp(want, got) == 0, "%%.6g of %.17g: snprintf %s, ours %s", v, want, got);
+    }
+}
+
 static const struct itest_case cases[] = {
+    ITEST_CASE(numbers_as_snprintf_writes_them),
     ITEST_CASE(times_in_every_spelling),
     ITEST_CASE(repair_is_the_same_however_the_input_is_split),
     ITEST_CASE(built_in_categories_and_their_order),
