@@ -477,35 +477,53 @@ static void *write_output(void *arg)
     return NULL;
 }
 
+static void *write_outputs(void *arg)
+{
+    for (struct output_job *j = arg; j->write; j++)
+        if (j->path)
+            write_output(j);
+    return NULL;
+}
+
 /* Writes every report the options ask for. Returns 0, or -1 when one could not be written.
- * The JSON, the largest, is written on a second thread while this one writes the rest (the
- * writers only read the model and the analysis). */
+ * With two or more files, the JSON and the CSV are written on a second thread while this one
+ * writes the JUnit and the HTML (about half the bytes each; the writers only read the model
+ * and the analysis). Standard output is written here only. */
 static int write_reports(const struct options *o, const struct report_context *ctx,
                          const struct side_inputs *in)
 {
     int write_failed = 0;
     if (!o->quiet)
         report_text(stdout, ctx);
-    struct output_job jobs[] = {{o->json, report_json, ctx, 0},
+    struct output_job second[] = {{o->json, report_json, ctx, 0},
+                                  {o->csv, report_csv, ctx, 0},
+                                  {NULL, NULL, NULL, 0}},
+                      here[] = {{o->junit, report_junit, ctx, 0},
                                 {o->html, report_html, ctx, 0},
-                                {o->junit, report_junit, ctx, 0},
-                                {o->csv, report_csv, ctx, 0}};
-    size_t njobs = sizeof jobs / sizeof *jobs;
-    pthread_t json_thread;
-    int threaded = o->json && strcmp(o->json, "-") != 0 && (o->html || o->junit || o->csv) &&
-                   pthread_create(&json_thread, NULL, write_output, &jobs[0]) == 0;
-    for (size_t i = threaded ? 1 : 0; i < njobs; i++)
-        if (jobs[i].path)
-            write_output(&jobs[i]);
+                                {NULL, NULL, NULL, 0}};
+    int to_stdout = 0, files = 0;
+    for (size_t i = 0; i < 2; i++) {
+        const char *paths[] = {second[i].path, here[i].path};
+        for (size_t k = 0; k < 2; k++) {
+            to_stdout |= paths[k] && strcmp(paths[k], "-") == 0;
+            files += paths[k] != NULL;
+        }
+    }
+    pthread_t thread;
+    int threaded =
+        !to_stdout && files >= 2 && pthread_create(&thread, NULL, write_outputs, second) == 0;
+    if (!threaded)
+        write_outputs(second);
+    write_outputs(here);
     if (o->markdown)
         write_failed |= report_markdown_file(o->markdown, ctx) != 0;
     if (o->split)
         write_failed |= split_write(ctx->m, o->tests_json ? &in->tests : NULL, o->split,
                                     o->split_dir, o->quiet ? NULL : stdout) != 0;
     if (threaded)
-        pthread_join(json_thread, NULL);
-    for (size_t i = 0; i < njobs; i++)
-        write_failed |= jobs[i].failed;
+        pthread_join(thread, NULL);
+    for (size_t i = 0; i < 2; i++)
+        write_failed |= second[i].failed | here[i].failed;
     return write_failed ? -1 : 0;
 }
 
