@@ -718,7 +718,8 @@ static int load_tx(struct history *h, void *arg, char *err, size_t errlen)
     rc = exec(h, "SELECT id, suite, name, labels FROM history_cases ORDER BY id", 0, NULL,
               load_case, &l, err, errlen);
     if (rc == 0) {
-        qsort(d->cases, d->ncases, sizeof *d->cases, cmp_case);
+        if (d->ncases)
+            qsort(d->cases, d->ncases, sizeof *d->cases, cmp_case);
         size_t cells = d->ncases * d->nruns;
         d->outcome = xmalloc(cells ? cells : 1);
         memset(d->outcome, HISTORY_ABSENT, cells);

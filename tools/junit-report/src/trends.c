@@ -208,7 +208,8 @@ static void group_rates(struct trends *t, int labels, struct rate_series **out, 
                 s++;
         }
     }
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     size_t u = 0;
     for (size_t i = 0; i < n; i++) {
         if (u && strcmp(names[u - 1], names[i]) == 0)
