@@ -219,6 +219,12 @@ void report_html(FILE *f, const struct report_context *r)
         }
         fputs("</table>\n", f);
     }
+    if (m->ninputs == 0 && r->trends) { /* the history alone: no run of its own to show */
+        report_trends_html(f, r);
+        fputs("</body></html>\n", f);
+        buf_free(&id);
+        return;
+    }
     fprintf(f,
             "<p class=\"totals\"><span>%zu tests</span><span>%zu passed</span>"
             "<span>%zu failed</span><span>%zu errored</span><span>%zu skipped</span>"

@@ -43,6 +43,11 @@ void report_markdown(FILE *f, const struct report_context *r)
     }
     if (r->nfacts)
         fputs("\n\n", f);
+    if (m->ninputs == 0 && r->trends) { /* the history alone: no run of its own to show */
+        report_trends_markdown(f, r);
+        buf_free(&id);
+        return;
+    }
     /* the time is the cases' own, added up: under ctest -j the run took less */
     fputs("| tests | passed | failed | errored | skipped | flaky | runs | sum of case times s |\n"
           "|---:|---:|---:|---:|---:|---:|---:|---:|\n",

@@ -51,6 +51,8 @@ void report_trends_text(FILE *f, const struct report_context *r)
         fprintf(f, isnan(t->pass_rate[i]) ? " -" : " %.1f%%", 100 * t->pass_rate[i]);
     if (d->nruns)
         fputc('\n', f);
+    if (!t->nfailing && !t->nflaky && !t->ndurations && !t->nmeasures && d->nruns)
+        fputs("  no failing or flaky case; no duration or measurement moved\n", f);
     for (size_t i = 0; i < t->nfailing && i < LISTED; i++) {
         const struct case_trend *c = &t->cases[t->failing[i]];
         const struct history_run *run = run_of(t, c->streak_start);
@@ -85,6 +87,8 @@ void report_trends_markdown(FILE *f, const struct report_context *r)
         return;
     const struct history_data *d = t->d;
     fprintf(f, "\n### Trends over %zu recorded runs\n\n", d->nruns);
+    if (!t->nfailing && !t->nflaky && !t->ndurations && !t->nmeasures && d->nruns)
+        fputs("No failing or flaky case; no duration or measurement moved.\n\n", f);
     if (t->nfailing) {
         fputs("| failing case | since run | recorded | commit | runs |\n|---|---|---|---|---|\n",
               f);
@@ -339,6 +343,52 @@ static void sparkline(FILE *f, const double *v, size_t n, double lo, double hi, 
     fputs("\"/></svg>", f);
 }
 
+/* The pass rate per run as a chart with its axes: the rate from the lowest seen (rounded down
+ * to 10%) to 100%, the runs oldest to newest, a dot per run. */
+static void pass_rate_chart(FILE *f, const struct trends *t)
+{
+    const struct history_data *d = t->d;
+    const int w = 720, h = 180, left = 48, bottom = 30, top = 10, right = 12;
+    double lo = 1;
+    for (size_t i = 0; i < d->nruns; i++)
+        if (!isnan(t->pass_rate[i]))
+            lo = fmin(lo, t->pass_rate[i]);
+    lo = floor(lo * 10) / 10;
+    if (lo > 0.9)
+        lo = 0.9;
+    double span = 1 - lo;
+    int pw = w - left - right, ph = h - top - bottom;
+    fprintf(
+        f,
+        "<svg class=\"chart\" id=\"pass-rate\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+        "role=\"img\"><title>pass rate per run</title>\n",
+        w, h, w, h);
+    for (int k = 0; k <= 2; k++) { /* the axis: lo, middle, 100% */
+        double rate = lo + span * k / 2;
+        double y = top + ph - (rate - lo) / span * ph;
+        fprintf(f,
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d0d7de\"/>"
+                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"small\">%.0f%%</text>\n",
+                left, y, w - right, y, left - 6, y + 4, 100 * rate);
+    }
+    fputs("<polyline fill=\"none\" stroke=\"#1a7f37\" stroke-width=\"2\" points=\"", f);
+    for (size_t i = 0; i < d->nruns; i++) {
+        if (isnan(t->pass_rate[i]))
+            continue;
+        double x = left + (d->nruns > 1 ? (double)i * pw / (double)(d->nruns - 1) : pw / 2.0);
+        double y = top + ph - (t->pass_rate[i] - lo) / span * ph;
+        fprintf(f, "%.1f,%.1f ", x, y);
+    }
+    fputs("\"/>\n", f);
+    if (d->nruns) {
+        fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"small\">run %lld</text>", left, h - 10,
+                (long long)d->runs[0].id);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"small\">run %lld</text>",
+                w - right, h - 10, (long long)d->runs[d->nruns - 1].id);
+    }
+    fputs("</svg>\n", f);
+}
+
 static void case_series(FILE *f, const struct trends *t, uint32_t c, const char *what)
 {
     const struct history_data *d = t->d;
@@ -375,7 +425,7 @@ void report_trends_html(FILE *f, const struct report_context *r)
     fputs("<p>Pass rate per run, oldest first (", f);
     put_html(f, r->history_name);
     fputs(")</p>\n", f);
-    sparkline(f, t->pass_rate, d->nruns, 0, 1, 640, 120, "pass rate per run");
+    pass_rate_chart(f, t);
     fputs("\n<table id=\"trend-cases\"><tr><th>case</th><th>what</th><th>outcomes</th>"
           "<th>seconds</th></tr>\n",
           f);
