@@ -12,10 +12,10 @@ struct history_row;
 typedef int (*history_row_fn)(void *ud, const struct history_row *row);
 
 struct history_db_ops {
-    const char *kind;         /* "SQLite" or "PostgreSQL", for messages */
     const char *id_column;    /* an auto-numbered 64-bit primary key in this dialect */
     const char *clustered;    /* after a CREATE TABLE: rows kept in primary key order */
     const char *begin;        /* a transaction that takes the write lock at once */
+    const char *begin_read;   /* a read-only transaction that sees one snapshot */
     const char *migrate_lock; /* run after begin by a migration, so that two never race */
     int batch_rows; /* rows per INSERT: many save PostgreSQL round trips; SQLite is quickest
                        stepping one prepared single-row statement */

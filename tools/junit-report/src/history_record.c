@@ -108,17 +108,12 @@ void history_run_build(struct history_run_build *b, const struct report_context 
     long long njobs = 0;
     if (jobs && itest_parse_long(&njobs, jobs, 1, 100000) != 0)
         njobs = 0;
-    /* the other keys go to the run's metadata as they are */
-    b->meta = xcalloc(nmeta + 1, sizeof *b->meta);
-    size_t nkept = 0;
-    for (size_t i = 0; i < nmeta; i++)
-        b->meta[nkept++] = meta[i];
     b->run = (struct history_run_in){
         .recorded_at = b->recorded_at,
         .commit = commit ? commit : history_ci_commit(),
         .branch = branch ? branch : history_ci_branch(),
-        .meta = b->meta,
-        .nmeta = nkept,
+        .meta = meta, /* every key, commit and branch too, goes to the run's metadata */
+        .nmeta = nmeta,
         .wall_seconds = a->wall_seconds,
         .case_seconds = a->seconds,
         .jobs = njobs ? (int)njobs : a->jobs,
@@ -138,6 +133,5 @@ void history_run_build_free(struct history_run_build *b)
 {
     free(b->cases);
     free(b->measures);
-    free(b->meta);
     buf_free(&b->names);
 }

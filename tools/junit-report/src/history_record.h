@@ -13,7 +13,6 @@ struct history_run_build {
     struct history_measure_in *measures;
     struct buf names; /* the cases' full names, NUL-separated */
     char recorded_at[40];
-    const char **meta;
 };
 
 /* meta: "key=value" (--run-meta; commit, branch, recorded_at and jobs are taken from it). */

@@ -209,10 +209,10 @@ static void sqlite_close(void *db)
 }
 
 const struct history_db_ops history_sqlite_ops = {
-    .kind = "SQLite",
     .id_column = "INTEGER PRIMARY KEY",
     .clustered = " WITHOUT ROWID",
     .begin = "BEGIN IMMEDIATE",
+    .begin_read = "BEGIN", /* a read transaction reads one snapshot of the WAL */
     .batch_rows = 1,
     .exec = sqlite_exec,
     .text = sqlite_text,

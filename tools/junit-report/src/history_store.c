@@ -514,9 +514,6 @@ int history_prune(struct history *h, size_t keep, size_t *removed, char *err, si
 struct loader {
     struct history_data *d;
     size_t cap;
-    int64_t first_run; /* the oldest run id read */
-    char *err;
-    size_t errlen;
 };
 
 static char *dup_or_empty(const char *s)
@@ -688,15 +685,13 @@ static int load_tx(struct history *h, void *arg, char *err, size_t errlen)
     size_t max_runs = j->max_runs;
     struct history_data *d = j->d;
     memset(d, 0, sizeof *d);
-    struct loader l = {.d = d, .err = err, .errlen = errlen};
+    struct loader l = {.d = d};
     char limit[24];
     snprintf(limit, sizeof limit, "%zu", max_runs);
     const char *lp[] = {limit};
     /* one transaction: a recorder committing meanwhile does not tear the picture (SQLite's
      * read snapshot; PostgreSQL's REPEATABLE READ) */
-    int rc = exec(
-        h, h->ops == &history_pg_ops ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
-        0, NULL, NULL, NULL, err, errlen);
+    int rc = exec(h, h->ops->begin_read, 0, NULL, NULL, NULL, err, errlen);
     if (rc == 0)
         rc = exec(h,
                   "SELECT id, recorded_at, commit_sha, branch, wall_seconds, case_seconds, jobs "

@@ -322,7 +322,8 @@ void report_trends_json(FILE *f, const struct report_context *r)
     fputs("}},\n", f);
 }
 
-/* A small line chart of v[0..n) (NAN gaps) scaled to [lo, hi], as inline SVG. */
+/* A small line chart of v[0..n) (NAN gaps) scaled to [lo, hi] (NAN: the values' own range),
+ * as inline SVG. */
 static void sparkline(FILE *f, const double *v, size_t n, double lo, double hi, int w, int h,
                       const char *title)
 {
@@ -331,6 +332,15 @@ static void sparkline(FILE *f, const double *v, size_t n, double lo, double hi, 
             w, h, w, h);
     fputs("<title>", f);
     put_html(f, title);
+    if (isnan(lo)) {
+        lo = INFINITY;
+        hi = -INFINITY;
+        for (size_t i = 0; i < n; i++)
+            if (!isnan(v[i])) {
+                lo = fmin(lo, v[i]);
+                hi = fmax(hi, v[i]);
+            }
+    }
     fputs("</title><polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"1.5\" points=\"", f);
     double span = hi > lo ? hi - lo : 1;
     for (size_t i = 0; i < n; i++) {
@@ -392,26 +402,16 @@ static void pass_rate_chart(FILE *f, const struct trends *t)
 static void case_series(FILE *f, const struct trends *t, uint32_t c, const char *what)
 {
     const struct history_data *d = t->d;
-    double *v = xmalloc((d->nruns + 1) * sizeof *v), lo = INFINITY, hi = -INFINITY;
+    int outcomes = strcmp(what, "outcome") == 0;
+    double *v = xmalloc((d->nruns + 1) * sizeof *v);
     for (size_t r = 0; r < d->nruns; r++) {
-        if (strcmp(what, "outcome") == 0) {
-            uint8_t o = d->outcome[c * d->nruns + r];
-            v[r] = o == OUT_PASSED || o == OUT_FLAKY     ? 1
-                   : o == OUT_FAILED || o == OUT_ERRORED ? 0
-                                                         : NAN;
-        } else {
-            v[r] = d->seconds[c * d->nruns + r];
-        }
-        if (!isnan(v[r])) {
-            lo = fmin(lo, v[r]);
-            hi = fmax(hi, v[r]);
-        }
+        uint8_t o = d->outcome[c * d->nruns + r];
+        v[r] = !outcomes                             ? d->seconds[c * d->nruns + r]
+               : o == OUT_PASSED || o == OUT_FLAKY   ? 1
+               : o == OUT_FAILED || o == OUT_ERRORED ? 0
+                                                     : NAN;
     }
-    if (strcmp(what, "outcome") == 0) {
-        lo = 0;
-        hi = 1;
-    }
-    sparkline(f, v, d->nruns, lo, hi, 160, 24, what);
+    sparkline(f, v, d->nruns, outcomes ? 0 : NAN, outcomes ? 1 : NAN, 160, 24, what);
     free(v);
 }
 
@@ -470,21 +470,16 @@ void report_trends_html(FILE *f, const struct report_context *r)
     for (size_t i = 0; i < t->nmeasures && i < 50; i++) {
         const struct change *c = &t->measures[i];
         const struct history_series *s = &d->measures[c->index];
-        double *v = xmalloc((d->nruns + 1) * sizeof *v), lo = INFINITY, hi = -INFINITY;
-        for (size_t k = 0; k < d->nruns; k++) {
+        double *v = xmalloc((d->nruns + 1) * sizeof *v);
+        for (size_t k = 0; k < d->nruns; k++)
             v[k] = s->values[k];
-            if (!isnan(v[k])) {
-                lo = fmin(lo, v[k]);
-                hi = fmax(hi, v[k]);
-            }
-        }
         fputs("<tr><td>", f);
         put_html(f, case_name(t, s->case_index));
         fputs("</td><td>", f);
         put_html(f, s->name);
         fprintf(f, ": median %.4g &rarr; %.4g (%+.0f%%)</td><td colspan=\"2\">", c->before,
                 c->after, 100 * c->ratio);
-        sparkline(f, v, d->nruns, lo, hi, 320, 24, s->name);
+        sparkline(f, v, d->nruns, NAN, NAN, 320, 24, s->name);
         free(v);
         fputs("</td></tr>\n", f);
     }
