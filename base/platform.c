@@ -11,6 +11,7 @@ static const struct {
     [ITEST_REPO_POOL] = {"repo-pool", "REPO_POOL_URL", NULL},
     [ITEST_ARTIFACT_STORE] = {"artifact-store", "ARTIFACT_STORE_URL", NULL},
     [ITEST_LLM] = {"llm", "LLM_BASE_URL", "OPENAI_BASE_URL"},
+    [ITEST_VECTOR] = {"vector", "VECTOR_DB_URL", NULL},
 };
 
 const char *itest_service_name(enum itest_service s)

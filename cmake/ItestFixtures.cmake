@@ -50,7 +50,7 @@ set(env "ITEST_STATE_DIR=set:${run}")
 add_test(mocks.start [==[@mock@]==] --service all --skip-configured --replace
          --reap-stale [==[@root@]==] --detach --state-file "${run}/mocks.json"
          --data-dir "${run}" --log "${run}/mocks.log" --rules [==[@rules@]==]
-         --capacity 16 --api-key itest-mock-key)
+         --capacity 16 --api-key itest-mock-key --vector-api-key itest-mock-vector-key)
 set_tests_properties(mocks.start PROPERTIES FIXTURES_SETUP mocks LABELS fixture TIMEOUT ${t60}
                      ENVIRONMENT_MODIFICATION "${env}")
 add_test(mocks.stop [==[@mock@]==] --stop --state-file "${run}/mocks.json")

@@ -35,6 +35,7 @@ static const struct mock_routes *const service_routes[ITEST_SERVICE_COUNT] = {
     [ITEST_REPO_POOL] = &mock_repo_pool_routes,
     [ITEST_ARTIFACT_STORE] = &mock_artifact_store_routes,
     [ITEST_LLM] = &mock_llm_routes,
+    [ITEST_VECTOR] = &mock_vector_routes,
 };
 
 /* What the command line asks for. */
@@ -53,7 +54,8 @@ static void usage(FILE *out)
         "Usage: itest-mock [OPTION]...\n"
         "Mock servers for the platform's HTTP contracts, one port per service.\n"
         "\n"
-        "  --service NAME         task-registry, repo-pool, artifact-store, llm or all\n"
+        "  --service NAME         task-registry, repo-pool, artifact-store, llm, vector\n"
+        "                         or all\n"
         "                         (repeatable; default all)\n"
         "  --bind ADDR            numeric IPv4/IPv6 address to listen on (127.0.0.1)\n"
         "  --port N               first port; 0 gives each service an ephemeral one (0)\n"
@@ -64,6 +66,10 @@ static void usage(FILE *out)
         "  --max-artifact-bytes N artifact store: largest body, K/M/G suffixes (1G)\n"
         "  --max-records N        task registry: tasks + events + artifact records kept\n"
         "                         before POSTs answer 507 (200000)\n"
+        "  --vector-api-key KEY   vector store: require the header \"api-key: KEY\"\n"
+        "                         (or \"Authorization: Bearer KEY\")\n"
+        "  --max-points N         vector store: points kept in all collections before\n"
+        "                         upserts answer 507 (200000)\n"
         "  --rules FILE           LLM reply rules (JSON; see docs/mocks.md)\n"
         "  --llm-profile FILE     LLM: behave as the server a profile describes (its\n"
         "                         capabilities off: refused, ignored or left out)\n"
@@ -81,7 +87,7 @@ static void usage(FILE *out)
         "  --threads N            worker threads per service (number of CPUs)\n"
         "  --skip-configured      do not start a service whose URL variable is set\n"
         "                         (TASK_REGISTRY_URL, REPO_POOL_URL, ARTIFACT_STORE_URL,\n"
-        "                         LLM_BASE_URL or OPENAI_BASE_URL)\n"
+        "                         LLM_BASE_URL, OPENAI_BASE_URL or VECTOR_DB_URL)\n"
         "  --detach               run in the background; return once ready (needs\n"
         "                         --state-file)\n"
         "  --replace              first stop the instance --state-file names, if any\n"
@@ -145,6 +151,7 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
                                .journal_size = 4096,
                                .threads = sysconf(_SC_NPROCESSORS_ONLN),
                                .max_records = 200000,
+                               .max_points = 200000,
                                .models = ITEST_MOCK_MODELS};
     if (o->threads < 1)
         o->threads = 1;
@@ -165,6 +172,8 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         OPT_JOURNAL,
         OPT_THREADS,
         OPT_RECORDS,
+        OPT_VECTOR_KEY,
+        OPT_MAX_POINTS,
         OPT_TTFT,
         OPT_CHUNK,
         OPT_MODELS,
@@ -186,6 +195,8 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         {"capacity", required_argument, 0, OPT_CAPACITY},
         {"max-artifact-bytes", required_argument, 0, OPT_MAX_BYTES},
         {"max-records", required_argument, 0, OPT_RECORDS},
+        {"vector-api-key", required_argument, 0, OPT_VECTOR_KEY},
+        {"max-points", required_argument, 0, OPT_MAX_POINTS},
         {"rules", required_argument, 0, OPT_RULES},
         {"models", required_argument, 0, OPT_MODELS},
         {"llm-profile", required_argument, 0, OPT_PROFILE},
@@ -220,7 +231,7 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
                 cli->want[itest_service_parse(optarg)] = true;
             } else {
                 return bad("--service", optarg,
-                           "one of task-registry, repo-pool, artifact-store, llm, all");
+                           "one of task-registry, repo-pool, artifact-store, llm, vector, all");
             }
             any = true;
             break;
@@ -250,6 +261,15 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         case OPT_RECORDS:
             rc = whole(&o->max_records, "--max-records", optarg, 1, 100000000,
                        "a count 1..100000000");
+            break;
+        case OPT_VECTOR_KEY:
+            if (!*optarg)
+                return bad("--vector-api-key", optarg, "a non-empty key");
+            o->vector_api_key = optarg;
+            break;
+        case OPT_MAX_POINTS:
+            rc =
+                whole(&o->max_points, "--max-points", optarg, 1, 100000000, "a count 1..100000000");
             break;
         case OPT_RULES:
             o->rules_path = optarg;

@@ -261,7 +261,25 @@
     X(LLM_LOGPROBS_TOKENS_DIFFER, "llm.logprobs_tokens_differ", ITEST_LLM,                         \
       "logprobs leave out the first token of the reply")                                           \
     X(LLM_REFUSAL_AS_CONTENT, "llm.refusal_as_content", ITEST_LLM,                                 \
-      "a refusal comes as content, message.refusal null")
+      "a refusal comes as content, message.refusal null")                                          \
+    X(VECTOR_WRONG_NEIGHBOUR, "vector.wrong_neighbour", ITEST_VECTOR,                              \
+      "the last hit of every search is the next-best point, not the k-th")                         \
+    X(VECTOR_SCORE_OFF, "vector.score_off", ITEST_VECTOR,                                          \
+      "search scores are reported 0.001 too high")                                                 \
+    X(VECTOR_MUST_NOT_IGNORED, "vector.must_not_ignored", ITEST_VECTOR,                            \
+      "filters' must_not clauses are ignored")                                                     \
+    X(VECTOR_DELETE_KEEPS, "vector.delete_keeps_points", ITEST_VECTOR,                             \
+      "points/delete answers completed and keeps the points")                                      \
+    X(VECTOR_DIMENSION_UNCHECKED, "vector.dimension_unchecked", ITEST_VECTOR,                      \
+      "vectors of the wrong size are accepted (cut or padded with zeros)")                         \
+    X(VECTOR_UPSERT_DROPS, "vector.upsert_drops_points", ITEST_VECTOR,                             \
+      "every 50th point of an upsert is answered as stored but dropped")                           \
+    X(VECTOR_COUNT_OFF, "vector.count_off_by_one", ITEST_VECTOR,                                   \
+      "points/count answers one more than there are")                                              \
+    X(VECTOR_UNKNOWN_COLLECTION_EMPTY, "vector.unknown_collection_empty", ITEST_VECTOR,            \
+      "a search of an unknown collection answers 200 with no hits, not 404")                       \
+    X(VECTOR_PAYLOAD_DROPPED, "vector.payload_dropped", ITEST_VECTOR,                              \
+      "points come back with an empty payload")
 
 enum mock_mutation {
 #define MOCK_MUTATION_ENUM(e, name, service, what) MOCK_MUT_##e,

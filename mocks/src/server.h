@@ -32,8 +32,10 @@ struct mock_options {
     const char *data_dir;   /* where big bodies spill */
     long journal_size;
     long threads;
-    long max_records; /* task registry: tasks + events + artifact records */
-    double ttft_ms;   /* LLM streaming: time to first token */
+    long max_records;           /* task registry: tasks + events + artifact records */
+    const char *vector_api_key; /* vector store: api-key required when set */
+    long max_points;            /* vector store: points in all collections */
+    double ttft_ms;             /* LLM streaming: time to first token */
     double chunk_delay_ms;
     const char *models; /* LLM: comma list */
     const char
@@ -76,6 +78,7 @@ extern const struct mock_routes mock_task_registry_routes;
 extern const struct mock_routes mock_repo_pool_routes;
 extern const struct mock_routes mock_artifact_store_routes;
 extern const struct mock_routes mock_llm_routes;
+extern const struct mock_routes mock_vector_routes;
 extern const struct mock_routes mock_admin_routes;
 
 /* Sets up the service's state (faults, journal, metrics, the routes' init) without a daemon.

@@ -99,12 +99,26 @@ static int mock_instance(const struct teeth_tools *t, const char *dir, const cha
     char log[4200], requests[4200];
     snprintf(log, sizeof log, "%s/mock.log", dir);
     snprintf(requests, sizeof requests, "%s/mock-requests.log", dir);
-    char *argv[40] = {(char *)t->mock,  "--state-file", (char *)state, "--data-dir",
-                      (char *)dir,      "--log",        requests,      "--rules",
-                      (char *)t->rules, "--capacity",   "16",          "--api-key",
-                      "itest-mock-key", "--threads",    "2",           "--replace",
-                      "--detach"};
-    int n = 17;
+    char *argv[40] = {(char *)t->mock,
+                      "--state-file",
+                      (char *)state,
+                      "--data-dir",
+                      (char *)dir,
+                      "--log",
+                      requests,
+                      "--rules",
+                      (char *)t->rules,
+                      "--capacity",
+                      "16",
+                      "--api-key",
+                      "itest-mock-key",
+                      "--threads",
+                      "2",
+                      "--replace",
+                      "--detach",
+                      "--vector-api-key",
+                      "itest-mock-vector-key"};
+    int n = 19;
     if (faults_file) {
         argv[n++] = "--faults";
         argv[n++] = (char *)faults_file;

@@ -10,11 +10,12 @@ enum itest_service {
     ITEST_REPO_POOL,
     ITEST_ARTIFACT_STORE,
     ITEST_LLM,
+    ITEST_VECTOR,
     ITEST_SERVICE_COUNT
 };
 
 /* The service's name in the mocks, the state file and messages: "task-registry", "repo-pool",
- * "artifact-store", "llm". */
+ * "artifact-store", "llm", "vector". */
 const char *itest_service_name(enum itest_service s);
 /* The service named name, or -1. */
 int itest_service_parse(const char *name);
@@ -42,5 +43,7 @@ const char *itest_service_configured_variable(enum itest_service s);
     ITEST_DEFAULT_MODELS "," ITEST_DEFAULT_REASONING_MODEL "," ITEST_DEFAULT_EMBEDDING_MODEL
 /* The key the `mocks` fixture starts the LLM mock with (not a secret). */
 #define ITEST_MOCK_LLM_KEY "itest-mock-key"
+/* The api-key the `mocks` fixture starts the vector store mock with (not a secret). */
+#define ITEST_MOCK_VECTOR_KEY "itest-mock-vector-key"
 
 #endif
