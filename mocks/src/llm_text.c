@@ -70,19 +70,62 @@ char *llm_default_reply(const char *conversation, const char *prompt)
     return reply;
 }
 
-void llm_embedding(float *out, size_t dims, const char *text, size_t len)
+/* A vector that carries no meaning: unit noise seeded by the text. */
+static void noise(float *out, size_t dims, const char *text, size_t len)
 {
     uint64_t state = mock_hash(text, len, 0x5eed) | 1;
-    double norm = 0;
     for (size_t i = 0; i < dims; i++) {
         state ^= state >> 12;
         state ^= state << 25;
         state ^= state >> 27;
         double u = (double)((state * 2685821657736338717ull) >> 11) / 9007199254740992.0;
         out[i] = (float)(u * 2 - 1);
+    }
+}
+
+/* Adds one word as two signed features (feature hashing): texts that share words share
+ * features, so their cosine grows with the words they share. */
+static void add_word(float *out, size_t dims, const char *word, size_t len)
+{
+    char lower[64];
+    const char *text = word;
+    if (len <= sizeof lower) { /* case-insensitive; a longer word hashes as written */
+        for (size_t i = 0; i < len; i++)
+            lower[i] = (char)tolower((unsigned char)word[i]);
+        text = lower;
+    }
+    uint64_t h = mock_hash(text, len, 0xfea7);
+    for (int k = 0; k < 2; k++, h >>= 32) {
+        uint32_t part = (uint32_t)h;
+        out[(part >> 1) % dims] += part & 1 ? 1.0f : -1.0f;
+    }
+}
+
+void llm_embedding(float *out, size_t dims, const char *text, size_t len)
+{
+    memset(out, 0, dims * sizeof *out);
+    size_t words = 0;
+    for (size_t i = 0; i < len;) {
+        while (i < len && !word_byte((unsigned char)text[i]))
+            i++;
+        size_t start = i;
+        while (i < len && word_byte((unsigned char)text[i]))
+            i++;
+        if (i > start) {
+            add_word(out, dims, text + start, i - start);
+            words++;
+        }
+    }
+    double norm = 0;
+    for (size_t i = 0; i < dims; i++)
         norm += (double)out[i] * out[i];
+    if (!words || norm == 0) { /* no words (or their features cancelled out) */
+        noise(out, dims, text, len);
+        norm = 0;
+        for (size_t i = 0; i < dims; i++)
+            norm += (double)out[i] * out[i];
     }
     norm = sqrt(norm);
-    for (size_t i = 0; i < dims && norm > 0; i++)
+    for (size_t i = 0; i < dims; i++)
         out[i] = (float)(out[i] / norm);
 }

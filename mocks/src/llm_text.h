@@ -18,7 +18,9 @@ size_t llm_prefix_bytes(const char *text, size_t max_tokens);
  * malloc'd. */
 char *llm_default_reply(const char *conversation, const char *prompt);
 
-/* A unit-length vector of dims float32 values derived from text (same text, same vector). */
+/* A unit-length vector of dims float32 values derived from text (same text, same vector): a
+ * feature-hashed bag of its words, so that texts sharing words lie near each other (cosine
+ * about shared / sqrt(words_a * words_b)); a text without words gets stable noise. */
 void llm_embedding(float *out, size_t dims, const char *text, size_t len);
 
 #endif
