@@ -1,6 +1,7 @@
 #include "catalogue.h"
 
 #include "itest/json_parse.h"
+#include "itest/platform.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -8,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const services[] = {"task-registry", "repo-pool", "artifact-store", "llm"};
 
 struct loader {
     const char *path;
@@ -32,9 +31,8 @@ static int fail(struct loader *l, const char *fmt, ...)
 
 static bool known_service(const char *name, bool or_postgres)
 {
-    for (size_t i = 0; i < sizeof services / sizeof *services; i++)
-        if (strcmp(name, services[i]) == 0)
-            return true;
+    if (itest_service_parse(name) >= 0)
+        return true;
     return or_postgres && strcmp(name, "postgres") == 0;
 }
 

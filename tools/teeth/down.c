@@ -53,12 +53,12 @@ int teeth_targets_down(const struct teeth_tools *tools, const struct teeth_suite
     snprintf(v[0], sizeof v[0], "DATABASE_URL=%.1000s", url);
     snprintf(v[1], sizeof v[1], "PGBOUNCER_URL=%.1000s", bouncer);
     /* the dead mocks' own URLs, as a user's variables would name them */
-    const char *names[] = {"task-registry", "repo-pool", "artifact-store", "llm"};
+    const char *names[] = {"task-registry", "repo-pool", "artifact-store", "llm", "vector"};
     const char *vars[] = {"TASK_REGISTRY_URL", "REPO_POOL_URL", "ARTIFACT_STORE_URL",
-                          "LLM_BASE_URL"};
+                          "LLM_BASE_URL", "VECTOR_DB_URL"};
     char err[4400];
     cJSON *state = itest_json_load_file(mocks_state, 0, NULL, err, sizeof err);
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         const char *u = cJSON_GetStringValue(
             itest_json_get(cJSON_GetObjectItemCaseSensitive(
                                cJSON_GetObjectItemCaseSensitive(state, "services"), names[i]),
@@ -66,7 +66,7 @@ int teeth_targets_down(const struct teeth_tools *tools, const struct teeth_suite
         snprintf(v[2 + i], sizeof v[2 + i], "%s=%.1000s", vars[i], u ? u : "http://127.0.0.1:9");
     }
     cJSON_Delete(state);
-    char *configured[] = {v[0], v[1], v[2], v[3], v[4], v[5], NULL};
+    char *configured[] = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], NULL};
     struct {
         const char *what;
         char **env;

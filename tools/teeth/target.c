@@ -5,6 +5,7 @@
 #include "itest/file.h"
 #include "itest/json_parse.h"
 #include "itest/pg_client.h"
+#include "itest/platform.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -14,8 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *const all_services[] = {"task-registry", "repo-pool", "artifact-store", "llm"};
 
 static int pg(const struct teeth_tools *t, const char *work, const char *verb, const char *what,
               const char *extra)
@@ -201,13 +200,14 @@ int target_mock_start(const struct teeth_tools *t, const char *dir, const struct
 
     /* The service that is down ran once, so that its URL is a real, now closed, port. */
     bool all = strcmp(down, "all") == 0;
-    const char *dead[4], *alive[4];
+    const char *dead[ITEST_SERVICE_COUNT], *alive[ITEST_SERVICE_COUNT];
     size_t ndead = 0, nalive = 0;
-    for (size_t i = 0; i < 4; i++) {
-        if (all || strcmp(down, all_services[i]) == 0)
-            dead[ndead++] = all_services[i];
+    for (int i = 0; i < ITEST_SERVICE_COUNT; i++) {
+        const char *name = itest_service_name((enum itest_service)i);
+        if (all || strcmp(down, name) == 0)
+            dead[ndead++] = name;
         else
-            alive[nalive++] = all_services[i];
+            alive[nalive++] = name;
     }
     char down_state[4200];
     snprintf(down_state, sizeof down_state, "%s/down.json", dir);
