@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <regex.h>
 #include <string.h>
 
 #define CACHE_MIN_TOKENS 1024 /* OpenAI caches prompts from 1024 tokens, in steps of 128 */
@@ -82,6 +83,35 @@ static bool is_object_text(const char *text)
     return object;
 }
 
+/* reply, then each distinct match of cite in prompt (at most 16), space-separated. */
+static char *cited(const char *reply, const regex_t *cite, const char *prompt)
+{
+    struct buf {
+        char *text;
+        size_t len;
+    } out = {strdup(reply), strlen(reply)};
+    const char *at = prompt;
+    regmatch_t m;
+    for (int n = 0; out.text && n < 16 && regexec(cite, at, 1, &m, n ? REG_NOTBOL : 0) == 0;
+         n++) {
+        size_t len = (size_t)(m.rm_eo - m.rm_so);
+        if (!len)
+            break;
+        char *grown = realloc(out.text, out.len + len + 2);
+        if (!grown)
+            break;
+        out.text = grown;
+        if (!memmem(out.text, out.len, at + m.rm_so, len)) { /* each citation once */
+            out.text[out.len++] = ' ';
+            memcpy(out.text + out.len, at + m.rm_so, len);
+            out.len += len;
+            out.text[out.len] = '\0';
+        }
+        at += m.rm_eo;
+    }
+    return out.text;
+}
+
 /* The text of the answer: the rule's, what the format demands, or the stable default. */
 static char *decide_text(const struct ask *a, const struct llm_rule *rule, uint64_t h)
 {
@@ -116,6 +146,8 @@ static char *decide_text(const struct ask *a, const struct llm_rule *rule, uint6
             return NULL;
         return text;
     }
+    if (given && rule->cite)
+        return cited(given, rule->cite, a->prompt);
     if (given)
         return strdup(given);
     /* a seed takes part in the default reply, so that another seed may answer otherwise */

@@ -70,7 +70,7 @@ static int parse_rule(struct llm_rule *r, const cJSON *def, const char *path, in
 {
     static const char *const allowed[] = {"match",    "contains", "model",     "reply",
                                           "json",     "refusal",  "tool_call", "tool_calls",
-                                          "delay_ms", "comment",  NULL};
+                                          "delay_ms", "comment",  "cite",       NULL};
     if (!cJSON_IsObject(def))
         return rule_error(err, errlen, path, i, "(rule): expected an object");
     for (const cJSON *m = def->child; m; m = m->next) {
@@ -81,7 +81,7 @@ static int parse_rule(struct llm_rule *r, const cJSON *def, const char *path, in
             char what[200];
             snprintf(what, sizeof what,
                      "%s: unknown member; expected match, contains, model, reply, json, "
-                     "refusal, tool_call, tool_calls, delay_ms",
+                     "refusal, tool_call, tool_calls, cite, delay_ms",
                      m->string);
             return rule_error(err, errlen, path, i, what);
         }
@@ -104,6 +104,21 @@ static int parse_rule(struct llm_rule *r, const cJSON *def, const char *path, in
             snprintf(what, sizeof what, "match: not a POSIX extended regular expression: %s", why);
             return rule_error(err, errlen, path, i, what);
         }
+    }
+    if ((item = cJSON_GetObjectItem(def, "cite"))) {
+        char why[160], what[256];
+        r->cite = malloc(sizeof(regex_t));
+        if (!cJSON_IsString(item) ||
+            itest_regex_compile(r->cite, item->valuestring, REG_EXTENDED | REG_ICASE, why,
+                                sizeof why) != 0) {
+            free(r->cite);
+            r->cite = NULL;
+            snprintf(what, sizeof what, "cite: not a POSIX extended regular expression%s%s",
+                     cJSON_IsString(item) ? ": " : "", cJSON_IsString(item) ? why : "");
+            return rule_error(err, errlen, path, i, what);
+        }
+        if (!cJSON_IsString(cJSON_GetObjectItem(def, "reply")))
+            return rule_error(err, errlen, path, i, "cite: needs a reply to add the citations to");
     }
     static const char *const strings[] = {"model", "reply", "refusal"};
     char **slots[] = {&r->model, &r->reply, &r->refusal};
@@ -200,10 +215,12 @@ void llm_rules_free(struct llm_rules *rules)
     for (size_t i = 0; i < rules->n; i++) {
         struct llm_rule *r = &rules->items[i];
         free(r->contains);
-        if (r->regex) {
-            regfree(r->regex);
-            free(r->regex);
-        }
+        void *regexes[] = {r->regex, r->cite};
+        for (size_t k = 0; k < 2; k++)
+            if (regexes[k]) {
+                regfree(regexes[k]);
+                free(regexes[k]);
+            }
         free(r->model);
         free(r->reply);
         free(r->json);

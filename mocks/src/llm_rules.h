@@ -1,6 +1,7 @@
 /* The mock LLM's reply rules (--rules FILE, docs/mocks.md): each matches the last user message
  * (a case-insensitive substring or regex, optionally one model) and answers with a reply, a JSON
- * value, a refusal, or one or more tool calls, after an optional delay. The file may also name
+ * value, a refusal, or one or more tool calls, after an optional delay; a reply may cite what
+ * a pattern finds in the prompt. The file may also name
  * the models that reason (their usage counts reasoning tokens). */
 #ifndef MOCK_LLM_RULES_H
 #define MOCK_LLM_RULES_H
@@ -18,6 +19,8 @@ struct llm_rule {
     void *regex;    /* regex_t*, case-insensitive, or NULL */
     char *model;    /* only for this model, or NULL */
     char *reply;    /* the content, or NULL */
+    void *cite;     /* regex_t*: the reply ends with each match of it in the prompt (a model that
+                       cites the context it was given), or NULL */
     char *json;     /* a JSON value as text: the reply, and what a JSON format asked for gets */
     char *refusal;  /* the model declines: message.refusal */
     struct llm_rule_call *calls; /* tool calls, in order (several: parallel calls) */

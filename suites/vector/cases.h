@@ -22,5 +22,10 @@ void vector_filters_exact(void **state);
 void vector_payload_and_vector_returned(void **state);
 void vector_bad_filter_rejected(void **state);
 void vector_concurrent_upserts_and_searches(void **state);
+void vector_retrieval_end_to_end(void **state);
+void vector_pgvector_exact(void **state);
+void vector_pgvector_hnsw_recall(void **state);
+void vector_retrieval_store_down(void **state);
+void vector_retrieval_store_slow(void **state);
 
 #endif

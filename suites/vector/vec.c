@@ -26,6 +26,12 @@ const char *vec_api_key(void)
 int vec_send(struct itest_http_response *resp, const char *method, const char *path,
              const char *json, bool without_key)
 {
+    return vec_send_within(resp, method, path, json, without_key, 0);
+}
+
+int vec_send_within(struct itest_http_response *resp, const char *method, const char *path,
+                    const char *json, bool without_key, double timeout_s)
+{
     char err[2560], url[VEC_URL_MAX], key[512];
     const char *base = itest_service_url(ITEST_VECTOR, err, sizeof err);
     if (!base) {
@@ -49,6 +55,7 @@ int vec_send(struct itest_http_response *resp, const char *method, const char *p
                                      .headers = headers,
                                      .body = json,
                                      .body_len = json ? strlen(json) : 0,
+                                     .timeout_s = timeout_s,
                                      .retries = -1};
     return itest_http_send(resp, &req);
 }

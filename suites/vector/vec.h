@@ -26,6 +26,9 @@ const char *vec_api_key(void);
  * itest_http_send() returns. */
 int vec_send(struct itest_http_response *resp, const char *method, const char *path,
              const char *json, bool without_key);
+/* The same with a whole-request timeout (0: INTEGRATION_TEST_TIMEOUT). */
+int vec_send_within(struct itest_http_response *resp, const char *method, const char *path,
+                    const char *json, bool without_key, double timeout_s);
 
 /* Sends, asserts the status (200 unless the store answered otherwise) and Qdrant's envelope
  * ({"result", "status": "ok", "time": number}); returns the parsed body (cJSON_Delete it) and
