@@ -92,8 +92,7 @@ static char *cited(const char *reply, const regex_t *cite, const char *prompt)
     } out = {strdup(reply), strlen(reply)};
     const char *at = prompt;
     regmatch_t m;
-    for (int n = 0; out.text && n < 16 && regexec(cite, at, 1, &m, n ? REG_NOTBOL : 0) == 0;
-         n++) {
+    for (int n = 0; out.text && n < 16 && regexec(cite, at, 1, &m, n ? REG_NOTBOL : 0) == 0; n++) {
         size_t len = (size_t)(m.rm_eo - m.rm_so);
         if (!len)
             break;
@@ -226,7 +225,8 @@ void llm_decide(const struct mock_request *req, struct llm *l, const struct ask 
     if (asked.tool_choice == TOOLS_NAMED &&
         mock_mutated(req, MOCK_MUT_LLM_TOOL_CHOICE_NAMED_IGNORED))
         asked.tool_choice = TOOLS_NONE;
-    if (mock_mutated(req, MOCK_MUT_LLM_JSON_SCHEMA_IGNORED) && asked.answer_format == FORMAT_JSON_SCHEMA)
+    if (mock_mutated(req, MOCK_MUT_LLM_JSON_SCHEMA_IGNORED) &&
+        asked.answer_format == FORMAT_JSON_SCHEMA)
         asked.answer_format = FORMAT_TEXT;
     if (mock_mutated(req, MOCK_MUT_LLM_STOP_IGNORED))
         asked.n_stop = 0;

@@ -70,7 +70,7 @@ static int parse_rule(struct llm_rule *r, const cJSON *def, const char *path, in
 {
     static const char *const allowed[] = {"match",    "contains", "model",     "reply",
                                           "json",     "refusal",  "tool_call", "tool_calls",
-                                          "delay_ms", "comment",  "cite",       NULL};
+                                          "delay_ms", "comment",  "cite",      NULL};
     if (!cJSON_IsObject(def))
         return rule_error(err, errlen, path, i, "(rule): expected an object");
     for (const cJSON *m = def->child; m; m = m->next) {

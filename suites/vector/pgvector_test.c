@@ -98,8 +98,7 @@ void vector_pgvector_exact(void **state)
         for (uint64_t q = 0; q < Q; q++) {
             vec_random(query, 1, DIM, 40 + q);
             struct vec_hit want[K], got[K];
-            size_t nwant =
-                vec_exact_top(want, K, ops[o].distance, query, data, N, DIM, 1, NULL);
+            size_t nwant = vec_exact_top(want, K, ops[o].distance, query, data, N, DIM, 1, NULL);
             size_t ngot = sql_top(db, ops[o].op, query, DIM, K, got);
             for (size_t i = 0; i < ngot && i < K; i++)
                 got[i].score = ops[o].map == 1   ? 1 - got[i].score
@@ -142,7 +141,8 @@ void vector_pgvector_hnsw_recall(void **state)
     itest_pg_schema_drop(ITEST_PG_DIRECT, schema);
     double recall = (double)found / (Q * K), need = itest_config()->vector_min_recall;
     itest_measure("pgvector_hnsw_recall_at_10", recall);
-    itest_check(recall >= need, "pgvector's HNSW index: recall@10 over %d searches is %.4f; "
-                                "ITEST_VECTOR_MIN_RECALL is %.2f",
+    itest_check(recall >= need,
+                "pgvector's HNSW index: recall@10 over %d searches is %.4f; "
+                "ITEST_VECTOR_MIN_RECALL is %.2f",
                 Q, recall, need);
 }

@@ -68,8 +68,7 @@ static int http_failed(struct rag *r, const struct itest_http_response *resp, co
     const char *category = itest_http_category(resp);
     char outcome[700];
     itest_http_outcome(outcome, sizeof outcome, resp, 200);
-    return fail_with(r, category ? category : ITEST_CATEGORY_INVALID_JSON, "%s: %s", what,
-                     outcome);
+    return fail_with(r, category ? category : ITEST_CATEGORY_INVALID_JSON, "%s: %s", what, outcome);
 }
 
 /* Embeds the chunks and the question in one request. */
@@ -125,7 +124,8 @@ static int embed(struct rag *r)
     return 0;
 }
 
-/* Sends to the vector store; 0 on a 200, else the failure recorded. */
+/* Sends to the vector store; 0 on a 200 with Qdrant's envelope ({"result", "status": "ok"}),
+ * whose tree goes to *tree when asked for, else the failure recorded. */
 static int store(struct rag *r, const char *method, const char *path, const char *json,
                  cJSON **tree)
 {
@@ -134,9 +134,18 @@ static int store(struct rag *r, const char *method, const char *path, const char
     char what[VEC_URL_MAX];
     snprintf(what, sizeof what, "%s %s", method, path);
     int rc = resp.status == 200 ? 0 : http_failed(r, &resp, what);
-    if (rc == 0 && tree && !(*tree = cJSON_ParseWithLength(resp.body, resp.body_len)))
-        rc = fail_with(r, ITEST_CATEGORY_INVALID_JSON, "%s: the body is not JSON", what);
+    cJSON *body = rc == 0 ? cJSON_ParseWithLength(resp.body, resp.body_len) : NULL;
+    const char *status = NULL;
+    if (rc == 0 && (itest_json_get_string(&status, body, "status") != 0 ||
+                    strcmp(status, "ok") != 0 || !cJSON_GetObjectItemCaseSensitive(body, "result")))
+        rc = fail_with(r, ITEST_CATEGORY_INVALID_JSON,
+                       "%s: the answer is not Qdrant's envelope {\"result\", \"status\": \"ok\"}",
+                       what);
     itest_http_response_free(&resp);
+    if (rc == 0 && tree)
+        *tree = body;
+    else
+        cJSON_Delete(body);
     return rc;
 }
 
@@ -152,7 +161,8 @@ static int index_and_search(struct rag *r)
     for (size_t i = 0; i < NCHUNKS; i++) {
         cJSON *p = cJSON_CreateObject();
         cJSON_AddNumberToObject(p, "id", (double)i + 1);
-        cJSON_AddItemToObject(p, "vector", cJSON_CreateFloatArray(r->vectors + i * r->dim, (int)r->dim));
+        cJSON_AddItemToObject(p, "vector",
+                              cJSON_CreateFloatArray(r->vectors + i * r->dim, (int)r->dim));
         char id[32];
         snprintf(id, sizeof id, "chunk-%zu", i + 1);
         cJSON *payload = cJSON_AddObjectToObject(p, "payload");
@@ -321,9 +331,8 @@ static void store_fails_mid_run(const char *fault, double timeout_s, const char 
     rag_free(&r);
     itest_check(rc != 0, "the workflow succeeded although every search of the vector store %s",
                 strcmp(category, ITEST_CATEGORY_TIMEOUT) == 0 ? "hangs" : "fails");
-    itest_check(got && strcmp(got, category) == 0,
-                "the workflow failed as [%s], not [%s]: %s", got ? got : "no category", category,
-                error);
+    itest_check(got && strcmp(got, category) == 0, "the workflow failed as [%s], not [%s]: %s",
+                got ? got : "no category", category, error);
     char path[VEC_NAME_MAX + 16];
     snprintf(path, sizeof path, "/collections/%s", collection);
     itest_mock_reset_scope(ITEST_VECTOR); /* the fault off, to look */
