@@ -1,6 +1,7 @@
 /* libFuzzer: one request to a mock service, decided without a socket (mock_request_decide): the
  * routing and body parsing of the Task Registry, the Repo Pool, the Artifact Store, the LLM (its
- * chat, streams and embeddings) and the admin API (fault definitions registered and obeyed).
+ * chat, streams and embeddings), the vector store (collections, points, filters, search) and the
+ * admin API (fault definitions registered and obeyed).
  *
  * Input: byte 0 picks the service; then "METHOD TARGET\n", header lines "Name: value\n", an
  * empty line and the body. Every request must be answered, unless a fault breaks its
@@ -24,6 +25,7 @@ static const struct mock_routes *const routes[ITEST_SERVICE_COUNT] = {
     [ITEST_REPO_POOL] = &mock_repo_pool_routes,
     [ITEST_ARTIFACT_STORE] = &mock_artifact_store_routes,
     [ITEST_LLM] = &mock_llm_routes,
+    [ITEST_VECTOR] = &mock_vector_routes,
 };
 static struct mock_service services[ITEST_SERVICE_COUNT];
 static struct mock_options opts;
@@ -43,6 +45,7 @@ static void setup(void)
                                  .journal_size = 256,
                                  .threads = 1,
                                  .max_records = 2000,
+                                 .max_points = 2000,
                                  .models = ITEST_MOCK_MODELS};
     for (int k = 0; k < ITEST_SERVICE_COUNT; k++)
         if (mock_service_init(&services[k], (enum itest_service)k, routes[k], &mock_admin_routes,

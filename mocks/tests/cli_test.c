@@ -42,6 +42,8 @@ static void help_version_and_bad_flags(void **state)
         {"extra", "unexpected argument extra"},
         {"--stop", "--stop needs --state-file"},
         {"--api-key ''", "--api-key='' is not a non-empty key"},
+        {"--vector-api-key ''", "--vector-api-key='' is not a non-empty key"},
+        {"--max-points 0", "--max-points='0' is not a count 1..100000000"},
         {"--mutate registry.spec_dropped,nope",
          "--mutate='nope' is not a mutation itest-mock knows"},
         {"--mutate ''", "--mutate='' is not a comma-separated list of mutations"},
@@ -73,6 +75,14 @@ static void bad_files_and_busy_port_fail_to_start(void **state)
                    dir, MOCK_EXE);
     assert_int_equal(rc, 1);
     assert_contains(out, "r.json: rule [0].match");
+    free(out);
+    rc = shell_run(&out, 10,
+                   "cd %s && printf '{\"rules\": [{\"contains\": \"x\", \"cite\": \"[a\", "
+                   "\"reply\": \"x\"}, {\"contains\": \"y\", \"cite\": \"y\", \"json\": 1}]}' "
+                   "> r3.json && '%s' --service llm --rules r3.json",
+                   dir, MOCK_EXE);
+    assert_int_equal(rc, 1);
+    assert_contains(out, "r3.json: rule [0].cite: not a POSIX extended regular expression");
     free(out);
     rc = shell_run(&out, 10, "cd %s && printf '{oops' > r2.json && '%s' --rules r2.json", dir,
                    MOCK_EXE);
