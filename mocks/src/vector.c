@@ -531,23 +531,51 @@ static struct incoming *read_upsert(struct mock_request *req, const struct vecto
     return in;
 }
 
+/* The collection's vector spaces (no points), copied under the read lock, so that a batch is
+ * read without holding up searches. False when there is no such collection. */
+static bool shape_of(struct vector_store *s, const char *name, struct vector_collection *shape)
+{
+    memset(shape, 0, sizeof *shape);
+    pthread_rwlock_rdlock(&s->lock);
+    const struct vector_collection *c = vector_store_find(s, name);
+    if (c) {
+        memcpy(shape->spaces, c->spaces, sizeof shape->spaces);
+        shape->nspaces = c->nspaces;
+        shape->named = c->named;
+    }
+    pthread_rwlock_unlock(&s->lock);
+    return c != NULL;
+}
+
+static bool same_shape(const struct vector_collection *a, const struct vector_collection *b)
+{
+    return a->nspaces == b->nspaces && a->named == b->named &&
+           memcmp(a->spaces, b->spaces, a->nspaces * sizeof *a->spaces) == 0;
+}
+
 static void upsert(struct vector_store *s, struct mock_request *req, const char *name)
 {
+    struct vector_collection shape;
+    if (!shape_of(s, name, &shape))
+        return not_found(req, name);
     cJSON *body = body_object(req);
     if (!body)
         return;
+    size_t n = 0;
+    struct incoming *in = read_upsert(req, &shape, body, &n);
+    cJSON_Delete(body);
+    if (!in)
+        return; /* answered */
     pthread_rwlock_wrlock(&s->lock);
     struct vector_collection *c = vector_store_find(s, name);
-    size_t n = 0;
-    struct incoming *in = c ? read_upsert(req, c, body, &n) : NULL;
-    cJSON_Delete(body);
-    if (!c) {
+    if (!c || !same_shape(c, &shape)) { /* dropped, or made again otherwise, meanwhile */
         pthread_rwlock_unlock(&s->lock);
-        return not_found(req, name);
-    }
-    if (!in) {
-        pthread_rwlock_unlock(&s->lock);
-        return; /* answered */
+        free_incoming(in, n);
+        return c ? reply_error(req, 409,
+                               "Wrong input: collection `%s` was made again while this upsert "
+                               "was read; send it again",
+                               name)
+                 : not_found(req, name);
     }
     size_t fresh = 0;
     for (size_t i = 0; i < n; i++)
@@ -881,6 +909,9 @@ static void handle(struct mock_service *svc, struct mock_request *req)
     const char *m = req->method, *path = req->path;
     bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0, post = strcmp(m, "POST") == 0,
          del = strcmp(m, "DELETE") == 0;
+    if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
+        strcmp(path, "/livez") == 0) /* open without the key, as Qdrant's are */
+        return mock_reply(req, 200, "text/plain", "healthz check passed", 20);
     if (!authorized(req))
         return;
     if (req->body.too_large)
@@ -894,9 +925,6 @@ static void handle(struct mock_service *svc, struct mock_request *req)
         cJSON_AddStringToObject(r, "version", "1.12.0");
         return mock_reply_json(req, 200, r);
     }
-    if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
-        strcmp(path, "/livez") == 0)
-        return mock_reply(req, 200, "text/plain", "healthz check passed", 20);
     if (strcmp(path, "/collections") == 0 && get)
         return list_collections(s, req);
     if (strncmp(path, "/collections/", 13) != 0 || !path[13])

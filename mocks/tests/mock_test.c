@@ -16,7 +16,8 @@
 #error "MOCK_EXE must name the itest-mock binary"
 #endif
 
-static const char *const service_names[4] = {"task-registry", "repo-pool", "artifact-store", "llm"};
+static const char *const service_names[5] = {"task-registry", "repo-pool", "artifact-store", "llm",
+                                            "vector"};
 
 static double now_s(void)
 {
@@ -77,7 +78,7 @@ void mock_start(struct mock *m, const char *const *args)
         itest_fail("cannot read %s", m->state);
     cJSON *root = itest_json_parse_or_fail(text, strlen(text), m->state);
     free(text);
-    for (int s = 0; s < 4; s++) {
+    for (int s = 0; s < 5; s++) {
         char path[64];
         const char *url;
         snprintf(path, sizeof path, "services.%s.url", service_names[s]);

@@ -17,10 +17,11 @@ struct mock {
     char dir[256];   /* private temp dir: state file, log, data */
     char state[320]; /* the state file */
     char log[320];
-    char url[4][96]; /* task-registry, repo-pool, artifact-store, llm; "" when not started */
+    char url[5][96]; /* task-registry, repo-pool, artifact-store, llm, vector; "" when not
+                        started */
 };
 
-enum { TR, POOL, STORE, LLM };
+enum { TR, POOL, STORE, LLM, VEC };
 
 /* Starts MOCK_EXE with --state-file, --log and --data-dir in a fresh directory plus args
  * (NULL-terminated, may be NULL) and waits up to 10 s for the state file. Fails the case when
