@@ -14,9 +14,11 @@
 #include "itest/state.h"
 #include "itest/version.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,6 +72,10 @@ static void usage(FILE *out)
         "                         (or \"Authorization: Bearer KEY\")\n"
         "  --max-points N         vector store: points kept in all collections before\n"
         "                         upserts answer 507 (200000)\n"
+        "  --admin-token TOKEN    the admin API (/__admin/...) requires \"X-Itest-Admin-Token:\n"
+        "                         TOKEN\" or \"Authorization: Bearer TOKEN\" (default:\n"
+        "                         $ITEST_MOCK_ADMIN_TOKEN); without one, binding beyond\n"
+        "                         loopback warns: anyone reaching the port could steer it\n"
         "  --rules FILE           LLM reply rules (JSON; see docs/mocks.md)\n"
         "  --llm-profile FILE     LLM: behave as the server a profile describes (its\n"
         "                         capabilities off: refused, ignored or left out)\n"
@@ -153,6 +159,9 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
                                .max_records = 200000,
                                .max_points = 200000,
                                .models = ITEST_MOCK_MODELS};
+    const char *token = getenv(ITEST_MOCK_ADMIN_TOKEN_VARIABLE);
+    if (token && *token)
+        o->admin_token = token;
     if (o->threads < 1)
         o->threads = 1;
     enum {
@@ -173,6 +182,7 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         OPT_THREADS,
         OPT_RECORDS,
         OPT_VECTOR_KEY,
+        OPT_ADMIN_TOKEN,
         OPT_MAX_POINTS,
         OPT_TTFT,
         OPT_CHUNK,
@@ -196,6 +206,7 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         {"max-artifact-bytes", required_argument, 0, OPT_MAX_BYTES},
         {"max-records", required_argument, 0, OPT_RECORDS},
         {"vector-api-key", required_argument, 0, OPT_VECTOR_KEY},
+        {"admin-token", required_argument, 0, OPT_ADMIN_TOKEN},
         {"max-points", required_argument, 0, OPT_MAX_POINTS},
         {"rules", required_argument, 0, OPT_RULES},
         {"models", required_argument, 0, OPT_MODELS},
@@ -266,6 +277,11 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
             if (!*optarg)
                 return bad("--vector-api-key", optarg, "a non-empty key");
             o->vector_api_key = optarg;
+            break;
+        case OPT_ADMIN_TOKEN:
+            if (!*optarg)
+                return bad("--admin-token", optarg, "a non-empty token");
+            o->admin_token = optarg;
             break;
         case OPT_MAX_POINTS:
             rc =
@@ -537,6 +553,19 @@ static int serve(struct mock_cli *cli, int ready_fd, const sigset_t *stop_signal
 }
 
 /* Everything after the command line: stop, or reap, claim, detach and serve. */
+/* True when addr (numeric, as --bind takes it) is a loopback address: 127.0.0.0/8 or ::1 (also
+ * as ::ffff:127.x.y.z). */
+static bool loopback(const char *addr)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, addr, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, addr, &v6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+    return false;
+}
+
 static int run(struct mock_cli *cli)
 {
     if (cli->stop)
@@ -547,6 +576,12 @@ static int run(struct mock_cli *cli)
         fprintf(stderr, PROGRAM ": stopped a previous instance left by %s\n", cli->state_file);
     if (cli->skip_configured)
         skip_configured(cli);
+    if (!cli->o.admin_token && !loopback(cli->o.bind))
+        fprintf(stderr,
+                PROGRAM ": warning: listening on %s without --admin-token: anyone who reaches "
+                        "the ports can register faults and mutations, read the journal (request "
+                        "bodies) and reset every service\n",
+                cli->o.bind);
     char err[4400];
     if (cli->state_file) {
         /* the run the state file belongs to is ours (our parent's: ctest's) */

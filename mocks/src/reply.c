@@ -4,11 +4,28 @@
 
 #include "itest/json_parse.h"
 
+#include <openssl/crypto.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+const char *mock_request_credential(const struct mock_request *req, const char *name)
+{
+    const char *sent = mock_request_header(req, name);
+    const char *auth = mock_request_header(req, "Authorization");
+    if (!sent && auth && strncmp(auth, "Bearer ", 7) == 0)
+        sent = auth + 7;
+    return sent;
+}
+
+bool mock_credential_is(const char *sent, const char *expected)
+{
+    size_t n = strlen(expected);
+    return sent && strlen(sent) == n && CRYPTO_memcmp(sent, expected, n) == 0;
+}
 
 void mock_reply_clear(struct mock_request *req)
 {

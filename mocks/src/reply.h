@@ -11,6 +11,12 @@
 
 const char *mock_request_header(const struct mock_request *req, const char *name);
 const char *mock_query(const struct mock_request *req, const char *name);
+/* The credential a request carries: the header `name`, else the token of "Authorization: Bearer
+ * TOKEN"; NULL when neither. */
+const char *mock_request_credential(const struct mock_request *req, const char *name);
+/* True when sent (may be NULL) is the expected credential, compared in constant time. */
+bool mock_credential_is(const char *sent, const char *expected);
+
 /* The body parsed as JSON, or NULL after answering 400 invalid_json with the position. */
 cJSON *mock_request_json(struct mock_request *req);
 

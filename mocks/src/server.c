@@ -192,9 +192,32 @@ struct mock_request *mock_request_new(struct mock_service *svc, struct MHD_Conne
     return req;
 }
 
+/* With --admin-token, the admin API answers only a request that carries it (as "Authorization:
+ * Bearer TOKEN" or "X-Itest-Admin-Token: TOKEN"): faults, the journal (request bodies) and reset
+ * are not for anyone who reaches the port. */
+static bool admin_allowed(struct mock_request *req)
+{
+    const char *token = req->svc->opts->admin_token;
+    if (!token)
+        return true;
+    const char *sent = mock_request_credential(req, "X-Itest-Admin-Token");
+    if (mock_credential_is(sent, token))
+        return true;
+    /* never echo what was sent: it may be a real secret */
+    mock_reply_error(req, 401, "admin_unauthorized",
+                     "the admin API needs the mock's admin token (X-Itest-Admin-Token or "
+                     "Authorization: Bearer; ITEST_MOCK_ADMIN_TOKEN for the suites)%s",
+                     sent ? "; the one sent is not it" : "");
+    return false;
+}
+
 void mock_request_begin(struct mock_request *req)
 {
     const struct mock_routes *routes = req->admin ? req->svc->admin : req->svc->routes;
+    if (req->admin && !admin_allowed(req)) {
+        req->decided = true;
+        return;
+    }
     if (routes->begin)
         routes->begin(req->svc, req);
     if (req->answered) /* refused on its headers: answered before the body is sent */
@@ -208,7 +231,8 @@ void mock_request_decide(struct mock_request *req)
     req->decided = true;
     struct mock_service *svc = req->svc;
     if (req->admin) {
-        svc->admin->handle(svc, req);
+        if (!req->answered) /* refused without its token: answered on the headers */
+            svc->admin->handle(svc, req);
         return;
     }
     if (req->answered)

@@ -34,6 +34,7 @@ struct mock_options {
     long threads;
     long max_records;           /* task registry: tasks + events + artifact records */
     const char *vector_api_key; /* vector store: api-key required when set */
+    const char *admin_token;    /* the admin API requires it when set */
     long max_points;            /* vector store: points in all collections */
     double ttft_ms;             /* LLM streaming: time to first token */
     double chunk_delay_ms;

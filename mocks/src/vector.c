@@ -884,11 +884,8 @@ static bool authorized(struct mock_request *req)
     const char *key = options(req)->vector_api_key;
     if (!key)
         return true;
-    const char *sent = mock_request_header(req, "api-key");
-    const char *auth = mock_request_header(req, "Authorization");
-    if (!sent && auth && strncmp(auth, "Bearer ", 7) == 0)
-        sent = auth + 7;
-    if (sent && strcmp(sent, key) == 0)
+    const char *sent = mock_request_credential(req, "api-key");
+    if (mock_credential_is(sent, key))
         return true;
     /* never echo the key that was sent: it may be a real one */
     reply_error(req, 401,

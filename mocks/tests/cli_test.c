@@ -43,6 +43,7 @@ static void help_version_and_bad_flags(void **state)
         {"--stop", "--stop needs --state-file"},
         {"--api-key ''", "--api-key='' is not a non-empty key"},
         {"--vector-api-key ''", "--vector-api-key='' is not a non-empty key"},
+        {"--admin-token ''", "--admin-token='' is not a non-empty token"},
         {"--max-points 0", "--max-points='0' is not a count 1..100000000"},
         {"--mutate registry.spec_dropped,nope",
          "--mutate='nope' is not a mutation itest-mock knows"},

@@ -17,7 +17,7 @@
 #endif
 
 static const char *const service_names[5] = {"task-registry", "repo-pool", "artifact-store", "llm",
-                                            "vector"};
+                                             "vector"};
 
 static double now_s(void)
 {

@@ -27,22 +27,23 @@ static void max_points_bound_the_store(void **state)
 {
     struct mock m;
     mock_start(&m, (const char *[]){"--service", "vector", "--max-points", "5", NULL});
-    cJSON_Delete(call(&m, "PUT", "/collections/c", "{\"vectors\": {\"size\": 1, \"distance\": \"Dot\"}}",
-                      200));
+    cJSON_Delete(call(&m, "PUT", "/collections/c",
+                      "{\"vectors\": {\"size\": 1, \"distance\": \"Dot\"}}", 200));
     cJSON *e = call(&m, "PUT", "/collections/c/points?wait=true",
                     "{\"batch\": {\"ids\": [1, 2, 3, 4, 5, 6], \"vectors\": [[1], [2], [3], [4], "
                     "[5], [6]]}}",
                     507);
     const char *text = NULL;
-    itest_check(itest_json_get_string(&text, e, "status.error") == 0 && strstr(text, "--max-points"),
+    itest_check(itest_json_get_string(&text, e, "status.error") == 0 &&
+                    strstr(text, "--max-points"),
                 "the 507 does not name --max-points");
     cJSON_Delete(e);
     cJSON *count = call(&m, "POST", "/collections/c/points/count", "{}", 200);
     itest_assert_json_int(count, "result.count", 0); /* nothing of the refused batch */
     cJSON_Delete(count);
-    cJSON_Delete(call(&m, "PUT", "/collections/c/points?wait=true",
-                      "{\"batch\": {\"ids\": [1, 2, 3, 4, 5], \"vectors\": [[1], [2], [3], [4], [5]]}}",
-                      200));
+    cJSON_Delete(call(
+        &m, "PUT", "/collections/c/points?wait=true",
+        "{\"batch\": {\"ids\": [1, 2, 3, 4, 5], \"vectors\": [[1], [2], [3], [4], [5]]}}", 200));
     /* replacing a point needs no room; a new one does */
     cJSON_Delete(call(&m, "PUT", "/collections/c/points",
                       "{\"points\": [{\"id\": 5, \"vector\": [50]}]}", 200));
@@ -50,8 +51,8 @@ static void max_points_bound_the_store(void **state)
                       "{\"points\": [{\"id\": 7, \"vector\": [7]}]}", 507));
     /* dropping the collection gives the room back */
     cJSON_Delete(call(&m, "DELETE", "/collections/c", NULL, 200));
-    cJSON_Delete(call(&m, "PUT", "/collections/c", "{\"vectors\": {\"size\": 1, \"distance\": \"Dot\"}}",
-                      200));
+    cJSON_Delete(call(&m, "PUT", "/collections/c",
+                      "{\"vectors\": {\"size\": 1, \"distance\": \"Dot\"}}", 200));
     cJSON_Delete(call(&m, "PUT", "/collections/c/points",
                       "{\"points\": [{\"id\": 7, \"vector\": [7]}]}", 200));
     mock_stop(&m);

@@ -121,12 +121,44 @@ static void debug_log_records_every_exchange(void **state)
     free(text);
 }
 
+/* ITEST_MOCK_ADMIN_TOKEN end to end: a mock started with it refuses the admin API without it,
+ * and the suites' admin client sends it, masked in what they print. */
+static void admin_token_end_to_end(void **state)
+{
+    char dir[256], *out = NULL;
+    snprintf(dir, sizeof dir, "%s/admin-token-%ld", WORK_DIR, (long)getpid());
+    int rc = shell_run(&out, 30,
+                       "mkdir -p '%s' && ITEST_MOCK_ADMIN_TOKEN=tok-4f1d9a '%s' --service "
+                       "task-registry --detach --replace --state-file '%s/mocks.json'",
+                       dir, MOCK_EXE, dir);
+    itest_check(rc == 0, "itest-mock with an admin token did not start (exit %d):\n%s", rc, out);
+    free(out);
+    char env[512];
+    snprintf(env, sizeof env, "ITEST_STATE_DIR='%s' ITEST_MOCK_ADMIN_TOKEN=tok-4f1d9a", dir);
+    rc = run_suite(&out, env, SERVICES_EXE, "--filter fault_5xx_retried_then_succeeds");
+    int ok = rc == 0;
+    char *with = out;
+    snprintf(env, sizeof env, "ITEST_STATE_DIR='%s'", dir);
+    rc = run_suite(&out, env, SERVICES_EXE, "--filter fault_5xx_retried_then_succeeds");
+    char *stop = NULL;
+    shell_run(&stop, 30, "'%s' --stop --state-file '%s/mocks.json'", MOCK_EXE, dir);
+    free(stop);
+    itest_check(ok, "with the mock's admin token the fault case should pass:\n%s", with);
+    free(with);
+    itest_check(rc == 1, "without the admin token the fault case should fail (exit %d):\n%s", rc,
+                out);
+    assert_contains(out, "admin_unauthorized");
+    assert_not_contains(out, "tok-4f1d9a");
+    free(out);
+}
+
 static const struct itest_case cases[] = {
     ITEST_CASE(fault_cases_fail_without_their_faults),
     ITEST_CASE_SETUP(real_targets_skip_fault_cases, NULL, other_mock_stop),
     ITEST_CASE(unreachable_service_names_the_variable),
     ITEST_CASE(debug_log_records_every_exchange),
     ITEST_CASE(serve_runs_a_suite_by_hand),
+    ITEST_CASE(admin_token_end_to_end),
 };
 
 ITEST_SUITE_MAIN(cases)

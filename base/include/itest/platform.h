@@ -43,6 +43,9 @@ const char *itest_service_configured_variable(enum itest_service s);
     ITEST_DEFAULT_MODELS "," ITEST_DEFAULT_REASONING_MODEL "," ITEST_DEFAULT_EMBEDDING_MODEL
 /* The key the `mocks` fixture starts the LLM mock with (not a secret). */
 #define ITEST_MOCK_LLM_KEY "itest-mock-key"
+/* The variable that holds the mocks' admin token: itest-mock takes it as --admin-token's default,
+ * the suites' admin client sends it. */
+#define ITEST_MOCK_ADMIN_TOKEN_VARIABLE "ITEST_MOCK_ADMIN_TOKEN"
 /* The api-key the `mocks` fixture starts the vector store mock with (not a secret). */
 #define ITEST_MOCK_VECTOR_KEY "itest-mock-vector-key"
 
