@@ -406,7 +406,9 @@ static char *metrics(struct mock_service *svc)
     char *text = NULL;
     int rc =
         asprintf(&text,
+                 "# HELP itest_mock_artifacts Artifacts the store holds.\n"
                  "# TYPE itest_mock_artifacts gauge\nitest_mock_artifacts %zu\n"
+                 "# HELP itest_mock_artifact_bytes Bytes of the artifacts held.\n"
                  "# TYPE itest_mock_artifact_bytes gauge\nitest_mock_artifact_bytes %" PRIu64 "\n",
                  s->count, s->bytes);
     pthread_mutex_unlock(&s->lock);

@@ -169,13 +169,17 @@ static char *metrics(struct mock_service *svc)
     char *text = NULL;
     int rc =
         asprintf(&text,
+                 "# HELP itest_mock_llm_completions_total Chat completions answered, by stream.\n"
                  "# TYPE itest_mock_llm_completions_total counter\n"
                  "itest_mock_llm_completions_total{stream=\"false\"} %llu\n"
                  "itest_mock_llm_completions_total{stream=\"true\"} %llu\n"
+                 "# HELP itest_mock_llm_embeddings_total Embeddings requests answered.\n"
                  "# TYPE itest_mock_llm_embeddings_total counter\n"
                  "itest_mock_llm_embeddings_total %llu\n"
+                 "# HELP itest_mock_llm_responses_total Responses API requests answered.\n"
                  "# TYPE itest_mock_llm_responses_total counter\n"
                  "itest_mock_llm_responses_total %llu\n"
+                 "# HELP itest_mock_llm_tokens_total Tokens counted in usage, by kind.\n"
                  "# TYPE itest_mock_llm_tokens_total counter\n"
                  "itest_mock_llm_tokens_total{kind=\"prompt\"} %llu\n"
                  "itest_mock_llm_tokens_total{kind=\"completion\"} %llu\n",

@@ -1,9 +1,15 @@
 #include "metrics.h"
 
+#include "itest/clock.h"
+#include "itest/file.h"
+
+#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OTHER"};
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -18,9 +24,58 @@ struct mock_metrics {
     _Atomic unsigned long long sum_us;
 };
 
+static _Atomic double started_s; /* the process's start, as the first service saw it */
+
 struct mock_metrics *mock_metrics_new(void)
 {
+    double zero = 0;
+    atomic_compare_exchange_strong(&started_s, &zero, (double)itest_wall_ns() / 1e9);
     return calloc(1, sizeof(struct mock_metrics));
+}
+
+/* The standard process metrics (those of Prometheus' client libraries), for the monitoring
+ * area's resource thresholds: CPU, memory, file descriptors, start time. */
+static void process_metrics(FILE *out)
+{
+    struct rusage ru;
+    double cpu = 0;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    unsigned long long pages_virtual = 0, pages_resident = 0;
+    char err[128];
+    char *statm = itest_read_file("/proc/self/statm", 256, NULL, err, sizeof err);
+    if (statm && sscanf(statm, "%llu %llu", &pages_virtual, &pages_resident) != 2)
+        pages_virtual = pages_resident = 0;
+    free(statm);
+    long page = sysconf(_SC_PAGESIZE);
+    long fds = 0;
+    DIR *d = opendir("/proc/self/fd");
+    for (struct dirent *e; d && (e = readdir(d));)
+        fds += e->d_name[0] != '.';
+    if (d) {
+        closedir(d);
+        fds--; /* the directory's own descriptor */
+    }
+    struct rlimit nofile = {0};
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    fprintf(out,
+            "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+            "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.6f\n"
+            "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+            "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %llu\n"
+            "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+            "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes %llu\n"
+            "# HELP process_open_fds Number of open file descriptors.\n"
+            "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n"
+            "# HELP process_max_fds Maximum number of open file descriptors.\n"
+            "# TYPE process_max_fds gauge\nprocess_max_fds %llu\n"
+            "# HELP process_start_time_seconds Start time of the process since unix epoch in "
+            "seconds.\n"
+            "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",
+            cpu, pages_resident * (unsigned long long)page,
+            pages_virtual * (unsigned long long)page, fds < 0 ? 0 : fds,
+            (unsigned long long)nofile.rlim_cur, atomic_load(&started_s));
 }
 
 void mock_metrics_free(struct mock_metrics *m)
@@ -88,6 +143,7 @@ char *mock_metrics_render(struct mock_metrics *m, const char *service, size_t *l
             (double)atomic_load(&m->sum_us) / 1e6);
     fprintf(out, "itest_mock_request_duration_seconds_count{service=\"%s\"} %llu\n", service,
             cumulative);
+    process_metrics(out);
     fclose(out);
     *len = size;
     return text;

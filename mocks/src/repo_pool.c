@@ -278,19 +278,25 @@ static char *metrics(struct mock_service *svc)
     pthread_mutex_lock(&p->lock);
     size_t in_use = sweep(p);
     char *text = NULL;
-    int rc =
-        asprintf(&text,
-                 "# TYPE itest_mock_pool_capacity gauge\nitest_mock_pool_capacity %zu\n"
-                 "# TYPE itest_mock_pool_in_use gauge\nitest_mock_pool_in_use %zu\n"
-                 "# TYPE itest_mock_pool_allocations_total counter\n"
-                 "itest_mock_pool_allocations_total %llu\n"
-                 "# TYPE itest_mock_pool_releases_total counter\n"
-                 "itest_mock_pool_releases_total %llu\n"
-                 "# TYPE itest_mock_pool_expirations_total counter\n"
-                 "itest_mock_pool_expirations_total %llu\n"
-                 "# TYPE itest_mock_pool_exhausted_total counter\n"
-                 "itest_mock_pool_exhausted_total %llu\n",
-                 p->capacity, in_use, p->allocations, p->releases, p->expirations, p->exhausted);
+    int rc = asprintf(
+        &text,
+        "# HELP itest_mock_pool_capacity Slots of the repo pool.\n"
+        "# TYPE itest_mock_pool_capacity gauge\nitest_mock_pool_capacity %zu\n"
+        "# HELP itest_mock_pool_in_use Slots leased now.\n"
+        "# TYPE itest_mock_pool_in_use gauge\nitest_mock_pool_in_use %zu\n"
+        "# HELP itest_mock_pool_allocations_total Slots leased.\n"
+        "# TYPE itest_mock_pool_allocations_total counter\n"
+        "itest_mock_pool_allocations_total %llu\n"
+        "# HELP itest_mock_pool_releases_total Slots given back.\n"
+        "# TYPE itest_mock_pool_releases_total counter\n"
+        "itest_mock_pool_releases_total %llu\n"
+        "# HELP itest_mock_pool_expirations_total Leases that ran out.\n"
+        "# TYPE itest_mock_pool_expirations_total counter\n"
+        "itest_mock_pool_expirations_total %llu\n"
+        "# HELP itest_mock_pool_exhausted_total Allocations refused with 503: every slot in use.\n"
+        "# TYPE itest_mock_pool_exhausted_total counter\n"
+        "itest_mock_pool_exhausted_total %llu\n",
+        p->capacity, in_use, p->allocations, p->releases, p->expirations, p->exhausted);
     pthread_mutex_unlock(&p->lock);
     return rc < 0 ? NULL : text;
 }

@@ -687,7 +687,10 @@ static char *metrics(struct mock_service *svc)
     pthread_mutex_unlock(&r->lock);
     char *text = NULL;
     if (asprintf(&text,
+                 "# HELP itest_mock_tasks Tasks the registry holds.\n"
                  "# TYPE itest_mock_tasks gauge\nitest_mock_tasks %zu\n"
+                 "# HELP itest_mock_records Tasks, events and artifact records held (against "
+                 "--max-records).\n"
                  "# TYPE itest_mock_records gauge\nitest_mock_records %ld\n",
                  tasks, records) < 0)
         return NULL;

@@ -998,17 +998,23 @@ static char *metrics(struct mock_service *svc)
     struct vector_store *s = svc->state;
     pthread_rwlock_rdlock(&s->lock);
     char *text = NULL;
-    int rc = asprintf(&text,
-                      "# TYPE itest_mock_vector_collections gauge\n"
-                      "itest_mock_vector_collections %zu\n"
-                      "# TYPE itest_mock_vector_points gauge\nitest_mock_vector_points %zu\n"
-                      "# TYPE itest_mock_vector_max_points gauge\n"
-                      "itest_mock_vector_max_points %zu\n"
-                      "# TYPE itest_mock_vector_searches_total counter\n"
-                      "itest_mock_vector_searches_total %llu\n"
-                      "# TYPE itest_mock_vector_upserted_points_total counter\n"
-                      "itest_mock_vector_upserted_points_total %llu\n",
-                      s->ncollections, s->total_points, s->max_points, s->searches, s->upserts);
+    int rc = asprintf(
+        &text,
+        "# HELP itest_mock_vector_collections Collections the vector store holds.\n"
+        "# TYPE itest_mock_vector_collections gauge\n"
+        "itest_mock_vector_collections %zu\n"
+        "# HELP itest_mock_vector_points Points in all collections.\n"
+        "# TYPE itest_mock_vector_points gauge\nitest_mock_vector_points %zu\n"
+        "# HELP itest_mock_vector_max_points Points the store keeps at most (--max-points).\n"
+        "# TYPE itest_mock_vector_max_points gauge\n"
+        "itest_mock_vector_max_points %zu\n"
+        "# HELP itest_mock_vector_searches_total Searches and queries answered.\n"
+        "# TYPE itest_mock_vector_searches_total counter\n"
+        "itest_mock_vector_searches_total %llu\n"
+        "# HELP itest_mock_vector_upserted_points_total Points upserted.\n"
+        "# TYPE itest_mock_vector_upserted_points_total counter\n"
+        "itest_mock_vector_upserted_points_total %llu\n",
+        s->ncollections, s->total_points, s->max_points, s->searches, s->upserts);
     pthread_rwlock_unlock(&s->lock);
     return rc < 0 ? NULL : text;
 }
