@@ -1,6 +1,8 @@
 /* Faults as a client sees them, their scoping, and the request journal. */
 #include "mock_test.h"
 
+#include "itest/platform.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +218,42 @@ static void scoped_faults_never_cross(void **state)
     assert_int_equal(mock_stop(&m), 0);
 }
 
+/* Load (X-Itest-Load, which the load generator sends) is counted in /metrics but kept out of the
+ * journal: a load run beside a case must not push that case's requests out of the ring. */
+static void load_stays_out_of_the_journal(void **state)
+{
+    struct mock m;
+    mock_start(&m, (const char *[]){"--service", "task-registry", "--journal-size", "4", NULL});
+    struct itest_http_response r;
+    get_as(&r, m.url[TR], "/tasks", "j.counted");
+    itest_http_response_free(&r);
+    for (int i = 0; i < 20; i++) {
+        struct itest_http_request req = {
+            .url = mt_url(m.url[TR], "/health"),
+            .headers = (const char *[]){"X-Itest-Scope: j.load", ITEST_LOAD_HEADER ": 1", NULL},
+            .no_scope = true,
+            .retries = 0};
+        itest_http_send(&r, &req);
+        itest_http_response_free(&r);
+    }
+    cJSON *count = mt_expect(&r, "POST", mt_url(m.url[TR], "/__admin/requests/count"),
+                             "{\"scope\":\"j.counted\"}", 200);
+    itest_assert_json_int(count, "count", 1); /* still there, 20 load requests later */
+    cJSON_Delete(count);
+    itest_http_response_free(&r);
+    count = mt_expect(&r, "POST", mt_url(m.url[TR], "/__admin/requests/count"),
+                      "{\"scope\":\"j.load\"}", 200);
+    itest_assert_json_int(count, "count", 0);
+    cJSON_Delete(count);
+    itest_http_response_free(&r);
+    mt_send(&r, "GET", mt_url(m.url[TR], "/metrics"), NULL, NULL);
+    itest_check(r.body && strstr(r.body, "method=\"GET\",status=\"200\"} 21"),
+                "/metrics should count the 20 load requests and the one other GET:\n%.600s",
+                r.body ? r.body : "");
+    itest_http_response_free(&r);
+    mock_stop(&m);
+}
+
 static void journal_find_count_clear(void **state)
 {
     struct mock m;
@@ -420,6 +458,7 @@ static const struct itest_case cases[] = {
     ITEST_CASE(delays_and_dribble),
     ITEST_CASE(scoped_faults_never_cross),
     ITEST_CASE(journal_find_count_clear),
+    ITEST_CASE(load_stays_out_of_the_journal),
     ITEST_CASE(bad_fault_definitions),
     ITEST_CASE(stream_faults_and_rate_limits),
     ITEST_CASE(delayed_answers_do_not_hold_a_thread),

@@ -30,6 +30,11 @@ const char *itest_service_configured_variable(enum itest_service s);
  * faults and journal queries by it. */
 #define ITEST_SCOPE_HEADER "X-Itest-Scope"
 
+/* Every request of the load generator carries "X-Itest-Load: 1": the mocks count it in /metrics
+ * but keep it out of their request journal, whose bounded ring a load run would otherwise fill
+ * with its own requests, pushing out the ones other cases count. */
+#define ITEST_LOAD_HEADER "X-Itest-Load"
+
 /* The chat models the suites use when LLM_MODELS is unset, which the mock serves. */
 #define ITEST_DEFAULT_MODELS "gpt-4o-mini,gpt-4o"
 /* The embedding model the suites use when LLM_EMBEDDING_MODEL is unset. */
