@@ -40,9 +40,17 @@ static PGconn *pgvector_schema(char schema[64])
     return db;
 }
 
-/* Inserts n vectors (ids first_id..) into items(id, embedding). */
-static void insert(PGconn *db, const float *data, size_t n, size_t dim)
+/* Creates items(id, embedding vector(dim)) and fills it with n generated vectors (ids 1..n);
+ * returns them (malloc'd) for the exact answers. */
+static float *items(PGconn *db, size_t n, size_t dim, uint64_t seed)
 {
+    char sql_create[128];
+    snprintf(sql_create, sizeof sql_create,
+             "CREATE TABLE items (id bigint PRIMARY KEY, embedding vector(%zu) NOT NULL)", dim);
+    itest_pg_run(db, sql_create);
+    float *data = malloc(sizeof(float) * n * dim);
+    itest_check(data != NULL, "out of memory for %zu vectors", n);
+    vec_random(data, n, dim, seed);
     for (size_t from = 0; from < n; from += 500) {
         size_t to = from + 500 < n ? from + 500 : n;
         size_t cap = (to - from) * (dim * 18 + 32) + 64, len = 0;
@@ -57,6 +65,7 @@ static void insert(PGconn *db, const float *data, size_t n, size_t dim)
         itest_pg_run(db, sql);
         free(sql);
     }
+    return data;
 }
 
 /* The top k of items for query by operator op, with the operator's value. */
@@ -85,10 +94,7 @@ void vector_pgvector_exact(void **state)
     enum { N = 500, DIM = 32, Q = 10, K = 10 };
     char schema[64];
     PGconn *db = pgvector_schema(schema);
-    itest_pg_run(db, "CREATE TABLE items (id bigint PRIMARY KEY, embedding vector(32) NOT NULL)");
-    float *data = malloc(sizeof(float) * N * DIM), query[DIM];
-    vec_random(data, N, DIM, 31);
-    insert(db, data, N, DIM);
+    float *data = items(db, N, DIM, 31), query[DIM];
     /* operator, our distance, and how the operator's value maps to our score */
     static const struct {
         const char *op, *distance;
@@ -120,10 +126,7 @@ void vector_pgvector_hnsw_recall(void **state)
     enum { N = 10000, DIM = 64, Q = 50, K = 10 };
     char schema[64];
     PGconn *db = pgvector_schema(schema);
-    itest_pg_run(db, "CREATE TABLE items (id bigint PRIMARY KEY, embedding vector(64) NOT NULL)");
-    float *data = malloc(sizeof(float) * N * DIM), query[DIM];
-    vec_random(data, N, DIM, 51);
-    insert(db, data, N, DIM);
+    float *data = items(db, N, DIM, 51), query[DIM];
     itest_pg_run(db, "CREATE INDEX ON items USING hnsw (embedding vector_cosine_ops)");
     itest_pg_run(db, "SET enable_seqscan = off");
     size_t found = 0;
