@@ -104,23 +104,24 @@ void mock_metrics_record(struct mock_metrics *m, const char *method, int status,
                               memory_order_relaxed);
 }
 
-char *mock_metrics_render(struct mock_metrics *m, const char *service, size_t *len)
+char *mock_metrics_render(struct mock_metrics *m, const char *service, const char *requests_name,
+                          size_t *len)
 {
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
     if (!out)
         return NULL;
-    fprintf(out, "# HELP itest_mock_requests_total Requests answered, by method and status "
-                 "(status 0: connection closed by a fault).\n"
-                 "# TYPE itest_mock_requests_total counter\n");
+    fprintf(out,
+            "# HELP %s Requests answered, by method and status (status 0: connection closed by "
+            "a fault).\n"
+            "# TYPE %s counter\n",
+            requests_name, requests_name);
     for (size_t i = 0; i < N_METHODS; i++) {
         for (int s = 0; s < N_STATUS; s++) {
             unsigned long long n = atomic_load_explicit(&m->count[i][s], memory_order_relaxed);
             if (n) {
-                fprintf(out,
-                        "itest_mock_requests_total{service=\"%s\",method=\"%s\",status=\"%d\"} "
-                        "%llu\n",
+                fprintf(out, "%s{service=\"%s\",method=\"%s\",status=\"%d\"} %llu\n", requests_name,
                         service, methods[i], s, n);
             }
         }

@@ -25,6 +25,8 @@
       "JSON replies say Content-Type: text/plain")                                                 \
     X(ALL_REQUESTS_NOT_COUNTED, "all.requests_not_counted", -1,                                    \
       "/metrics stops counting requests in itest_mock_requests_total")                             \
+    X(ALL_REQUESTS_METRIC_RENAMED, "all.requests_metric_renamed", -1,                              \
+      "/metrics names the request counter itest_mock_http_requests_total")                         \
     X(REGISTRY_CREATE_200, "registry.create_answers_200", ITEST_TASK_REGISTRY,                     \
       "POST /tasks answers 200, not 201")                                                          \
     X(REGISTRY_TITLE_TRUNCATED, "registry.title_truncated", ITEST_TASK_REGISTRY,                   \

@@ -62,7 +62,11 @@ static void route(struct mock_service *svc, struct mock_request *req)
     }
     if (strcmp(req->path, "/metrics") == 0 && get) {
         size_t len = 0;
-        char *text = mock_metrics_render(svc->metrics, svc->name, &len);
+        char *text = mock_metrics_render(svc->metrics, svc->name,
+                                         mock_mutated(req, MOCK_MUT_ALL_REQUESTS_METRIC_RENAMED)
+                                             ? "itest_mock_http_requests_total"
+                                             : "itest_mock_requests_total",
+                                         &len);
         char *extra = svc->routes->metrics ? svc->routes->metrics(svc) : NULL;
         size_t extra_len = extra ? strlen(extra) : 0;
         char *all = malloc(len + extra_len + 1);
