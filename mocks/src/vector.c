@@ -77,11 +77,6 @@ static cJSON *body_object(struct mock_request *req)
     return root;
 }
 
-static const struct mock_options *options(const struct mock_request *req)
-{
-    return req->svc->opts;
-}
-
 /* ---- reading requests ---- */
 
 /* A whole number member in [min, max] (absent: *out unchanged). Returns 0, or -1 answered. */
@@ -612,63 +607,73 @@ static const cJSON *with(const cJSON *body, const char *name, const cJSON *fallb
     return v ? v : fallback;
 }
 
-static void get_points(struct vector_store *s, struct mock_request *req, const char *name,
-                       const char *one)
+/* GET .../points/{id}: the point with payload and vector; the id in the path is a number or a
+ * UUID. */
+static void get_point(struct vector_store *s, struct mock_request *req, const char *name,
+                      const char *text)
 {
-    cJSON *body = one ? cJSON_CreateObject() : body_object(req);
+    char *end = NULL;
+    double v = strtod(text, &end);
+    cJSON *node = end && !*end && *text != '-' ? cJSON_CreateNumber(v) : cJSON_CreateString(text);
+    struct vector_id id;
+    int rc = read_id(req, node, "id", &id);
+    cJSON_Delete(node);
+    if (rc != 0)
+        return;
+    cJSON *yes = cJSON_CreateTrue();
+    pthread_rwlock_rdlock(&s->lock);
+    const struct vector_collection *c = vector_store_find(s, name);
+    const struct vector_point *p = c ? vector_collection_get(c, &id) : NULL;
+    cJSON *record = p ? point_json(req, c, p, NULL, yes, yes) : NULL;
+    pthread_rwlock_unlock(&s->lock);
+    cJSON_Delete(yes);
+    if (!c)
+        return not_found(req, name);
+    if (!record)
+        return reply_error(req, 404, "Not found: No point with id %s found", id.text);
+    reply_result(req, 200, record);
+}
+
+/* POST .../points {"ids", "with_payload" (true), "with_vector" (false)}: the points found. */
+static void get_points(struct vector_store *s, struct mock_request *req, const char *name)
+{
+    cJSON *body = body_object(req);
     if (!body)
         return;
-    cJSON *yes = cJSON_CreateTrue(), *no = cJSON_CreateFalse();
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(body, "ids");
-    struct vector_id single;
-    cJSON *one_id = NULL;
-    if (one) { /* GET .../points/{id}: a number or a UUID in the path */
-        char *end = NULL;
-        double v = strtod(one, &end);
-        one_id = end && !*end && *one != '-' ? cJSON_CreateNumber(v) : cJSON_CreateString(one);
+    if (!cJSON_IsArray(ids)) {
+        cJSON_Delete(body);
+        return format_error(req, "ids: expected an array of point ids");
     }
-    if (one ? read_id(req, one_id, "id", &single) != 0 : !cJSON_IsArray(ids)) {
-        if (!one)
-            format_error(req, "ids: expected an array of point ids");
-    } else {
-        pthread_rwlock_rdlock(&s->lock);
-        const struct vector_collection *c = vector_store_find(s, name);
-        cJSON *out = c ? cJSON_CreateArray() : NULL;
-        const cJSON *e;
-        int i = 0, bad = 0;
-        cJSON_ArrayForEach(e, (one ? NULL : ids))
-        {
-            struct vector_id id;
-            char where[32];
-            snprintf(where, sizeof where, "ids[%d]", i++);
-            if (c && read_id(req, e, where, &id) != 0) {
-                bad = 1;
-                break;
-            }
-            const struct vector_point *p = c ? vector_collection_get(c, &id) : NULL;
-            if (p)
-                cJSON_AddItemToArray(out,
-                                     point_json(req, c, p, NULL, with(body, "with_payload", yes),
-                                                with(body, "with_vector", no)));
+    cJSON *yes = cJSON_CreateTrue(), *no = cJSON_CreateFalse();
+    pthread_rwlock_rdlock(&s->lock);
+    const struct vector_collection *c = vector_store_find(s, name);
+    cJSON *out = c ? cJSON_CreateArray() : NULL;
+    const cJSON *e;
+    int i = 0;
+    cJSON_ArrayForEach(e, (c ? ids : NULL))
+    {
+        struct vector_id id;
+        char where[32];
+        snprintf(where, sizeof where, "ids[%d]", i++);
+        if (read_id(req, e, where, &id) != 0) { /* answered */
+            cJSON_Delete(out);
+            out = NULL;
+            break;
         }
-        const struct vector_point *p = c && one ? vector_collection_get(c, &single) : NULL;
-        cJSON *record = p ? point_json(req, c, p, NULL, yes, yes) : NULL;
-        pthread_rwlock_unlock(&s->lock);
-        if (!c)
-            not_found(req, name);
-        else if (bad)
-            cJSON_Delete(out);
-        else if (one && !record)
-            reply_error(req, 404, "Not found: No point with id %s found", single.text);
-        else
-            reply_result(req, 200, one ? record : out);
-        if (one)
-            cJSON_Delete(out);
+        const struct vector_point *p = vector_collection_get(c, &id);
+        if (p)
+            cJSON_AddItemToArray(out, point_json(req, c, p, NULL, with(body, "with_payload", yes),
+                                                 with(body, "with_vector", no)));
     }
-    cJSON_Delete(one_id);
+    pthread_rwlock_unlock(&s->lock);
     cJSON_Delete(yes);
     cJSON_Delete(no);
     cJSON_Delete(body);
+    if (!c)
+        not_found(req, name);
+    else if (out)
+        reply_result(req, 200, out);
 }
 
 static void delete_points(struct vector_store *s, struct mock_request *req, const char *name)
@@ -881,7 +886,7 @@ static void search(struct vector_store *s, struct mock_request *req, const char 
 
 static bool authorized(struct mock_request *req)
 {
-    const char *key = options(req)->vector_api_key;
+    const char *key = req->svc->opts->vector_api_key;
     if (!key)
         return true;
     const char *sent = mock_request_credential(req, "api-key");
@@ -952,9 +957,9 @@ static void handle(struct mock_service *svc, struct mock_request *req)
     if (strcmp(rest, "/points") == 0 && put)
         return upsert(s, req, name);
     if (strcmp(rest, "/points") == 0 && post)
-        return get_points(s, req, name, NULL);
+        return get_points(s, req, name);
     if (strncmp(rest, "/points/", 8) == 0 && get && rest[8] && !strchr(rest + 8, '/'))
-        return get_points(s, req, name, rest + 8);
+        return get_point(s, req, name, rest + 8);
     static const char *const posts[] = {"/points/delete", "/points/count", "/points/scroll",
                                         "/points/search", "/points/query"};
     for (size_t k = 0; k < sizeof posts / sizeof *posts; k++) {

@@ -76,15 +76,14 @@ static void rules_names(struct names *out, const char *text)
 /* "# TYPE name type" lines of one exposition. */
 static void served_names(struct names *out, const char *text)
 {
-    for (const char *line = text; line && *line;
-         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-        if (strncmp(line, "# TYPE ", 7) != 0)
-            continue;
-        const char *name = line + 7;
-        size_t len = strcspn(name, " \n");
-        char type[32] = "";
-        sscanf(name + len, " %31s", type);
-        add(out, name, len, type);
+    for (const char *line = text, *nl; line; line = (nl = strchr(line, '\n')) ? nl + 1 : NULL) {
+        if (strncmp(line, "# TYPE ", 7) == 0) {
+            const char *name = line + 7;
+            size_t len = strcspn(name, " \n");
+            char type[32] = "";
+            sscanf(name + len, " %31s", type);
+            add(out, name, len, type);
+        }
     }
 }
 
