@@ -63,6 +63,14 @@ static void become_child(const struct itest_child *c, char **env, int out_fd, in
         dup2(out_fd, STDOUT_FILENO);
         dup2(out_fd, STDERR_FILENO);
     }
+    /* Nothing else of ours reaches it: a server it leaves behind would hold them open, ctest's
+     * output files and pipes among them, and ctest would wait for it as if the test still ran.
+     * report_fd closes itself at exec. */
+    bool closed = (report_fd <= 3 || close_range(3, (unsigned)report_fd - 1, 0) == 0) &&
+                  close_range((unsigned)report_fd + 1, ~0u, 0) == 0;
+    for (int fd = 3; !closed && fd < 1024; fd++)
+        if (fd != report_fd)
+            close(fd);
     int err = 0;
     if (c->dir && chdir(c->dir) != 0)
         err = errno;
