@@ -249,6 +249,8 @@ static void info(struct mock_service *svc, struct mock_request *req)
         "POST /__admin/requests/count",
         "POST /__admin/requests/find",
         "DELETE /__admin/requests[?scope=S]",
+        "GET /__admin/hooks[/NAME]",
+        "DELETE /__admin/hooks[/NAME]",
         "POST /__admin/reset [{\"scope\": S}]"};
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
         cJSON_AddItemToArray(endpoints, cJSON_CreateString(list[i]));
@@ -300,6 +302,12 @@ static void handle(struct mock_service *svc, struct mock_request *req)
     } else if (strcmp(p, "/requests/count") == 0 || strcmp(p, "/requests/find") == 0) {
         if (post)
             return journal(svc, req, p + 10);
+    } else if (strcmp(p, "/hooks") == 0 || strncmp(p, "/hooks/", 7) == 0) {
+        const char *name = p[6] ? p + 7 : NULL;
+        if (get)
+            return mock_reply_json(req, 200, mock_hooks_find(svc->hooks, name));
+        if (del)
+            return reply_count(req, 200, "removed", (double)mock_hooks_clear(svc->hooks, name));
     } else if (strcmp(p, "/reset") == 0) {
         if (post) {
             bool bad;
@@ -309,8 +317,11 @@ static void handle(struct mock_service *svc, struct mock_request *req)
             size_t faults = mock_fault_set_clear(svc->faults, scope);
             size_t mutations = mock_mutation_set_clear(svc->mutations, scope);
             size_t requests = mock_journal_clear(svc->journal, scope);
-            if (!scope && svc->routes->reset)
-                svc->routes->reset(svc);
+            if (!scope) {
+                mock_hooks_clear(svc->hooks, NULL);
+                if (svc->routes->reset)
+                    svc->routes->reset(svc);
+            }
             mock_log(svc->opts, "%s reset %s", svc->name, scope ? scope : "(everything)");
             cJSON *o = cJSON_CreateObject();
             cJSON_AddNumberToObject(o, "faultsRemoved", (double)faults);

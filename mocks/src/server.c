@@ -81,6 +81,16 @@ static void route(struct mock_service *svc, struct mock_request *req)
         free(extra);
         return;
     }
+    const char *hook;
+    if (mock_hooks_path(req->path, &hook)) {
+        if (strcmp(req->method, "POST") != 0)
+            return mock_reply_error(req, 405, "method_not_allowed",
+                                    "a hook takes POST; GET /__admin/hooks/%s reads it", hook);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(
+            o, "id", (double)mock_hooks_add(svc->hooks, hook, req->body.data, req->body.len));
+        return mock_reply_json(req, 200, o);
+    }
     svc->routes->handle(svc, req);
 }
 
@@ -384,7 +394,8 @@ int mock_service_init(struct mock_service *svc, enum itest_service kind,
     svc->mutations = mock_mutation_set_new();
     svc->journal = mock_journal_new((size_t)opts->journal_size);
     svc->metrics = mock_metrics_new();
-    if (!svc->faults || !svc->mutations || !svc->journal || !svc->metrics) {
+    svc->hooks = mock_hooks_new();
+    if (!svc->faults || !svc->mutations || !svc->journal || !svc->metrics || !svc->hooks) {
         fprintf(stderr, "itest-mock: %s: out of memory\n", svc->name);
         return -1;
     }
@@ -457,6 +468,8 @@ void mock_service_stop(struct mock_service *svc)
     mock_mutation_set_free(svc->mutations);
     mock_journal_free(svc->journal);
     mock_metrics_free(svc->metrics);
+    mock_hooks_free(svc->hooks);
+    svc->hooks = NULL;
     svc->faults = NULL;
     svc->mutations = NULL;
     svc->journal = NULL;

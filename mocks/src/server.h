@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "faults.h"
+#include "hooks.h"
 #include "journal.h"
 #include "metrics.h"
 #include "mutations.h"
@@ -70,6 +71,7 @@ struct mock_service {
     struct mock_fault_set *faults;
     struct mock_mutation_set *mutations;
     struct mock_journal *journal;
+    struct mock_hooks *hooks; /* webhook deliveries (POST /__hooks/NAME) */
     struct mock_metrics *metrics;
     struct MHD_Response *health; /* built once, queued for every GET /health */
     void *state;                 /* the service's own */
