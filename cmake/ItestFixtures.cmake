@@ -7,10 +7,16 @@
 #             (an interrupted run) under the state root
 #   postgres  a throwaway cluster from the cached template (<PG_WORK_DIR>), postgres.json
 #   pgbouncer transaction pooling in front of it (after postgres, stopped before it)
+#   alertmanager  with MONITOR: Alertmanager and the drill (an itest-mock of its own, the
+#             webhook receiver), alertmanager.json; nothing when ALERTMANAGER_URL is set
+#   prometheus    with MONITOR: the exporters and Prometheus scraping everything above with the
+#             platform's rules (MONITORING_RULES, else itest-monitor's default), prometheus.json;
+#             nothing when PROMETHEUS_URL is set
 #
-#   itest_add_fixtures(MOCK exe PG exe STATE_DIR root PG_WORK_DIR dir RULES file)
+#   itest_add_fixtures(MOCK exe PG exe STATE_DIR root PG_WORK_DIR dir RULES file
+#                      [MONITOR exe [MONITORING_RULES file]])
 #
-# MOCK and PG are targets (itest-mock or itest::itest-mock) or paths. Each ctest run keeps its
+# MOCK, PG and MONITOR are targets (itest-mock or itest::itest-mock) or paths. Each ctest run keeps its
 # state in a directory of its own under STATE_DIR (cmake/ItestRunTime.cmake), which every case
 # finds through ITEST_STATE_DIR. The LLM wants the key ITEST_MOCK_LLM_KEY (itest/platform.h),
 # so that the 401 cases have something to refuse.
@@ -28,7 +34,7 @@ function(_itest_program out program)
 endfunction()
 
 function(itest_add_fixtures)
-    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES" "")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES;MONITOR;MONITORING_RULES" "")
     foreach(required MOCK PG STATE_DIR PG_WORK_DIR RULES)
         if(NOT arg_${required})
             message(FATAL_ERROR "itest_add_fixtures: ${required} is required")
@@ -80,6 +86,31 @@ set_tests_properties(postgres.start postgres.stop pgbouncer.start pgbouncer.stop
     set(sql "")
     if(DEFINED ITEST_DATA_DIR) # an installed itest: the template gets its platform schema
         set(sql "--sql-dir [==[${ITEST_DATA_DIR}/sql]==]")
+    endif()
+    if(arg_MONITOR)
+        _itest_program(monitor "${arg_MONITOR}")
+        set(monitoring_rules "")
+        if(arg_MONITORING_RULES)
+            set(monitoring_rules "--rules [==[${arg_MONITORING_RULES}]==]")
+        endif()
+        string(APPEND script [=[
+foreach(kind alertmanager prometheus)
+    add_test(${kind}.start [==[@monitor@]==] start ${kind} --skip-configured --state-dir "${run}"
+             --mock [==[@mock@]==] --pg [==[@pg@]==] --pg-work-dir [==[@work@]==]
+             @monitoring_rules@)
+    add_test(${kind}.stop [==[@monitor@]==] stop ${kind} --state-dir "${run}"
+             --mock [==[@mock@]==] --pg [==[@pg@]==] --pg-work-dir [==[@work@]==])
+    set_tests_properties(${kind}.start ${kind}.stop PROPERTIES LABELS fixture TIMEOUT ${t60}
+                         ENVIRONMENT_MODIFICATION "${env}")
+endforeach()
+set_tests_properties(alertmanager.start PROPERTIES FIXTURES_SETUP alertmanager)
+set_tests_properties(alertmanager.stop PROPERTIES FIXTURES_CLEANUP alertmanager)
+# Prometheus scrapes the mocks, the drill and the exporters in front of the database and pooler
+set_tests_properties(prometheus.start PROPERTIES FIXTURES_SETUP prometheus
+                     FIXTURES_REQUIRED "mocks;postgres;pgbouncer;alertmanager")
+set_tests_properties(prometheus.stop PROPERTIES FIXTURES_CLEANUP prometheus
+                     FIXTURES_REQUIRED "mocks;postgres;pgbouncer;alertmanager")
+]=])
     endif()
     string(CONFIGURE "${script}" script @ONLY)
     set(include_file "${CMAKE_CURRENT_BINARY_DIR}/itest_fixtures_include.cmake")
