@@ -189,8 +189,8 @@ cJSON *drill_database(void)
     cJSON *db = cJSON_DetachItemFromObject(root, "drill_database");
     cJSON_Delete(root);
     if (!db)
-        itest_skip("no drill database: the prometheus fixture starts one (itest-monitor --pg) "
-                   "when the postgres fixture runs");
+        itest_skip("no drill database: under ctest the prometheus fixture starts one beside the "
+                   "postgres fixture (itest-monitor --pg); scripts/serve --monitoring does not");
     return db;
 }
 
