@@ -79,7 +79,7 @@ void monitoring_error_ratio_alert(void **state)
     hooks_root();
     static const char *const labels[] = {"job=drill", "service=task-registry", NULL};
     const char *name = "ItestServiceErrorRatioHigh";
-    double for_s = prom_for_s(30), interval = prom_interval_s();
+    double for_s = prom_for_s(30), interval = itest_prom_interval_s();
     /* this case's requests to one path fail; the service's other answers stay good */
     itest_mock_fault_root(root, "{\"request\": {\"method\": \"GET\", \"urlPath\": "
                                 "\"/tasks/itest-monitoring-error\"}, \"response\": {\"status\": "
@@ -100,9 +100,9 @@ void monitoring_error_ratio_alert(void **state)
     double ratio = NAN;
     while (itest_now_s() < until) {
         ratio = 0;
-        const cJSON *r = prom_query(ratio_expr);
+        const cJSON *r = itest_prom_query(ratio_expr);
         if (cJSON_GetArraySize(r))
-            ratio = prom_sample_value(cJSON_GetArrayItem(r, 0));
+            ratio = itest_prom_sample_value(cJSON_GetArrayItem(r, 0));
         int errors = ratio < 0.07 ? 9 : 2;
         requests(root, "/tasks/itest-monitoring-error", errors, 500);
         requests(root, "/health", 100 - errors, 200);
@@ -148,7 +148,7 @@ void monitoring_target_down_alert(void **state)
      * scope), then recovers on its own: `times` bounds the outage */
     const char *root = drill_root("vector");
     hooks_root();
-    double for_s = prom_for_s(30), interval = prom_interval_s();
+    double for_s = prom_for_s(30), interval = itest_prom_interval_s();
     int times = (int)ceil((for_s + 6 * interval) / interval) + 2;
     char fault[512];
     snprintf(fault, sizeof fault,
@@ -197,8 +197,8 @@ static void drill_database_run(const cJSON *db, const char *step)
 /* The drill database's pg_up as Prometheus last scraped it, or NAN. */
 static double drill_database_up(void)
 {
-    const cJSON *r = prom_query("pg_up{job=\"drill-database\"}");
-    return cJSON_GetArraySize(r) ? prom_sample_value(cJSON_GetArrayItem(r, 0)) : NAN;
+    const cJSON *r = itest_prom_query("pg_up{job=\"drill-database\"}");
+    return cJSON_GetArraySize(r) ? itest_prom_sample_value(cJSON_GetArrayItem(r, 0)) : NAN;
 }
 
 void monitoring_database_down_alert(void **state)
@@ -208,7 +208,7 @@ void monitoring_database_down_alert(void **state)
     hooks_root();
     static const char *const labels[] = {"job=drill-database", NULL};
     const char *name = "ItestDatabaseDown";
-    double for_s = prom_for_s(30), interval = prom_interval_s();
+    double for_s = prom_for_s(30), interval = itest_prom_interval_s();
     /* an earlier run of this case that failed half-way may have left it stopped */
     if (drill_database_up() != 1)
         drill_database_run(db, "start");

@@ -24,9 +24,9 @@ void monitoring_targets_up(void **state)
     char down[4096] = "";
     int n = 0;
     /* a target the fixture just added may not have been scraped yet: give it a few intervals */
-    double until = itest_now_s() + 3 * prom_interval_s() + 2;
+    double until = itest_now_s() + 3 * itest_prom_interval_s() + 2;
     do {
-        cJSON *root = prom_api_get("/api/v1/targets?state=active");
+        cJSON *root = itest_prom_api_get("/api/v1/targets?state=active");
         const cJSON *t;
         down[0] = '\0';
         n = 0;
@@ -45,7 +45,7 @@ void monitoring_targets_up(void **state)
         }
         cJSON_Delete(root);
     } while (down[0] && itest_now_s() < until && (itest_sleep_s(0.2), 1));
-    itest_check(n > 0, "Prometheus at %s has no active target", prom_url());
+    itest_check(n > 0, "Prometheus at %s has no active target", itest_prom_url());
     itest_progress("%d targets", n);
     itest_check(!down[0], "[unavailable] targets Prometheus does not scrape: %s", down);
 }
@@ -77,7 +77,7 @@ static void contract_problems(char *problems, size_t size)
     for (size_t i = 0; i < sizeof contract / sizeof *contract; i++) {
         char path[256];
         snprintf(path, sizeof path, "/api/v1/metadata?metric=%s", contract[i].name);
-        cJSON *root = prom_api_get(path);
+        cJSON *root = itest_prom_api_get(path);
         const cJSON *meta = cJSON_GetArrayItem(
             cJSON_GetObjectItem(cJSON_GetObjectItem(root, "data"), contract[i].name), 0);
         const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(meta, "type"));
@@ -87,7 +87,7 @@ static void contract_problems(char *problems, size_t size)
                      contract[i].name, type ? "a " : "no metadata", type ? type : "",
                      contract[i].type);
         cJSON_Delete(root);
-        const cJSON *sample, *series = prom_query(contract[i].series);
+        const cJSON *sample, *series = itest_prom_query(contract[i].series);
         if (cJSON_GetArraySize(series) == 0) {
             len = strlen(problems);
             snprintf(problems + len, size - len, "%sno series %s", len ? "; " : "",
@@ -97,10 +97,10 @@ static void contract_problems(char *problems, size_t size)
         cJSON_ArrayForEach(sample, series)
         {
             for (size_t k = 0; contract[i].labels[k]; k++)
-                if (!prom_label(sample, contract[i].labels[k])) {
+                if (!itest_prom_label(sample, contract[i].labels[k])) {
                     len = strlen(problems);
                     snprintf(problems + len, size - len, "%s%s of job %s has no label %s",
-                             len ? "; " : "", contract[i].series, prom_label(sample, "job"),
+                             len ? "; " : "", contract[i].series, itest_prom_label(sample, "job"),
                              contract[i].labels[k]);
                     break;
                 }
@@ -114,7 +114,7 @@ void monitoring_contract_metrics_typed(void **state)
     char problems[4096];
     /* a labelled counter has no series until its first request, which the first scrape after
      * start cannot see yet: give it a few intervals */
-    double until = itest_now_s() + 3 * prom_interval_s() + 2;
+    double until = itest_now_s() + 3 * itest_prom_interval_s() + 2;
     contract_problems(problems, sizeof problems);
     while (problems[0] && itest_now_s() < until) {
         itest_sleep_s(0.25);
@@ -127,8 +127,8 @@ void monitoring_contract_metrics_typed(void **state)
 /* The latest value of expr's only sample, or 0 when it has none (a counter not yet served). */
 static double scalar(const char *expr)
 {
-    const cJSON *r = prom_query(expr);
-    return cJSON_GetArraySize(r) ? prom_sample_value(cJSON_GetArrayItem(r, 0)) : 0;
+    const cJSON *r = itest_prom_query(expr);
+    return cJSON_GetArraySize(r) ? itest_prom_sample_value(cJSON_GetArrayItem(r, 0)) : 0;
 }
 
 void monitoring_counters_match_journal(void **state)
@@ -138,7 +138,7 @@ void monitoring_counters_match_journal(void **state)
     const char *root = drill_root("artifact-store");
     const char *expr = "sum(itest_mock_requests_total{job=\"drill\",service=\"artifact-store\","
                        "method=\"DELETE\"})";
-    double interval = prom_interval_s();
+    double interval = itest_prom_interval_s();
     itest_sleep_s(2.5 * interval); /* an earlier run of this case fully scraped */
     double before = scalar(expr);
     enum { N = 25 };
@@ -178,12 +178,13 @@ void monitoring_histograms_consistent(void **state)
     int nh = 0;
     const cJSON *s;
     /* the buckets and _count of one instant come from the same scrapes */
-    cJSON *buckets = cJSON_Duplicate(prom_query("itest_mock_request_duration_seconds_bucket"), 1);
+    cJSON *buckets =
+        cJSON_Duplicate(itest_prom_query("itest_mock_request_duration_seconds_bucket"), 1);
     cJSON_ArrayForEach(s, buckets)
     {
         char key[256];
-        snprintf(key, sizeof key, "%s/%s/%s", prom_label(s, "job"), prom_label(s, "instance"),
-                 prom_label(s, "service"));
+        snprintf(key, sizeof key, "%s/%s/%s", itest_prom_label(s, "job"),
+                 itest_prom_label(s, "instance"), itest_prom_label(s, "service"));
         int k = 0;
         while (k < nh && strcmp(h[k].key, key) != 0)
             k++;
@@ -191,13 +192,13 @@ void monitoring_histograms_consistent(void **state)
             snprintf(h[nh++].key, sizeof h[0].key, "%s", key);
         if (k >= nh || h[k].n >= 64)
             continue;
-        const char *le = prom_label(s, "le");
+        const char *le = itest_prom_label(s, "le");
         h[k].le[h[k].n] = le && strcmp(le, "+Inf") == 0 ? INFINITY : strtod(le ? le : "nan", NULL);
-        h[k].count[h[k].n++] = prom_sample_value(s);
+        h[k].count[h[k].n++] = itest_prom_sample_value(s);
     }
     cJSON_Delete(buckets);
     itest_check(nh > 0, "Prometheus holds no itest_mock_request_duration_seconds_bucket series");
-    const cJSON *counts = prom_query("itest_mock_request_duration_seconds_count");
+    const cJSON *counts = itest_prom_query("itest_mock_request_duration_seconds_count");
     char problems[4096] = "";
     for (int k = 0; k < nh; k++) {
         struct histogram *x = &h[k];
@@ -228,10 +229,10 @@ void monitoring_histograms_consistent(void **state)
         cJSON_ArrayForEach(s, counts)
         {
             char key[256];
-            snprintf(key, sizeof key, "%s/%s/%s", prom_label(s, "job"), prom_label(s, "instance"),
-                     prom_label(s, "service"));
+            snprintf(key, sizeof key, "%s/%s/%s", itest_prom_label(s, "job"),
+                     itest_prom_label(s, "instance"), itest_prom_label(s, "service"));
             if (strcmp(key, x->key) == 0)
-                count = prom_sample_value(s);
+                count = itest_prom_sample_value(s);
         }
         if (count != x->count[x->n - 1])
             snprintf(problems + len, sizeof problems - len,
@@ -246,18 +247,18 @@ void monitoring_scrape_duration_bounded(void **state)
 {
     (void)state;
     double bound_s = itest_config()->max_latency_ms / 1000;
-    const cJSON *s, *result = prom_query("scrape_duration_seconds");
+    const cJSON *s, *result = itest_prom_query("scrape_duration_seconds");
     double worst = 0;
     char slow[2048] = "";
     cJSON_ArrayForEach(s, result)
     {
-        double v = prom_sample_value(s);
+        double v = itest_prom_sample_value(s);
         if (v > worst)
             worst = v;
         size_t len = strlen(slow);
         if (v > bound_s)
             snprintf(slow + len, sizeof slow - len, "%s%s %s %.3f s", len ? "; " : "",
-                     prom_label(s, "job"), prom_label(s, "instance"), v);
+                     itest_prom_label(s, "job"), itest_prom_label(s, "instance"), v);
     }
     itest_check(cJSON_GetArraySize(result) > 0, "Prometheus holds no scrape_duration_seconds");
     itest_measure("scrape_duration_max_s", worst);

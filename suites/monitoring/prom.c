@@ -2,6 +2,8 @@
 #include "prom.h"
 
 #include "itest/check.h"
+#include "itest/config.h"
+#include "itest/prometheus.h"
 #include "itest/clock.h"
 #include "itest/http.h"
 #include "itest/json.h"
@@ -9,7 +11,6 @@
 #include "itest/mock_admin.h"
 #include "itest/state.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,87 +23,14 @@ static cJSON *fixture_state(const char *file, const char *fixture, const char *i
     return itest_state_fixture_read(path, sizeof path, file, fixture, instead, err, sizeof err);
 }
 
-const char *prom_url(void)
-{
-    static char url[512];
-    const char *configured = getenv("PROMETHEUS_URL");
-    if (configured && *configured)
-        return configured;
-    if (url[0])
-        return url;
-    char path[1024], err[1024];
-    cJSON *root = itest_state_fixture_read(path, sizeof path, "prometheus.json", "prometheus",
-                                           "PROMETHEUS_URL", err, sizeof err);
-    const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(root, "url"));
-    if (!u) {
-        cJSON_Delete(root);
-        itest_skip("no Prometheus: %s", err);
-    }
-    snprintf(url, sizeof url, "%s", u);
-    cJSON_Delete(root);
-    return url;
-}
-
-static double fixture_number(const char *member, double otherwise)
-{
-    if (getenv("PROMETHEUS_URL") && *getenv("PROMETHEUS_URL"))
-        return otherwise;
-    cJSON *root = fixture_state("prometheus.json", "prometheus", "PROMETHEUS_URL");
-    double v = otherwise;
-    itest_json_get_number(&v, root, member);
-    cJSON_Delete(root);
-    return v;
-}
-
 double prom_for_s(double platform_for_s)
 {
-    return platform_for_s / fixture_number("for_scale", 1);
-}
-
-double prom_interval_s(void)
-{
-    return fixture_number("interval_s", 15);
+    return platform_for_s / itest_prom_fixture_number("for_scale", 1);
 }
 
 double wall_s(void)
 {
     return (double)itest_wall_ns() / 1e9;
-}
-
-static __thread cJSON *last_answer;
-
-const cJSON *prom_query(const char *expr)
-{
-    char *escaped = curl_easy_escape(NULL, expr, 0);
-    char url[4096];
-    snprintf(url, sizeof url, "%s/api/v1/query?query=%s", prom_url(), escaped);
-    curl_free(escaped);
-    struct itest_http_response r;
-    itest_http_json(&r, "GET", url, NULL);
-    if (r.status == 400 || r.status == 422) {
-        char body[1024];
-        snprintf(body, sizeof body, "%s", r.body ? r.body : "");
-        itest_http_response_free(&r);
-        itest_fail("Prometheus refused the query %s: %s", expr, body);
-    }
-    itest_assert_http_status(&r, "GET", url, 200);
-    cJSON_Delete(last_answer);
-    last_answer = itest_json_parse_or_fail(r.body, r.body_len, url);
-    itest_http_response_free(&r);
-    const cJSON *result = itest_json_get(last_answer, "data.result");
-    itest_check(cJSON_IsArray(result), "[schema] %s: no data.result array", url);
-    return result;
-}
-
-double prom_sample_value(const cJSON *sample)
-{
-    const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(sample, "value"), 1);
-    return cJSON_IsString(v) ? strtod(v->valuestring, NULL) : NAN;
-}
-
-const char *prom_label(const cJSON *sample, const char *name)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(sample, "metric"), name));
 }
 
 static bool labels_match(const cJSON *labels, const char *const *want)
@@ -118,21 +46,9 @@ static bool labels_match(const cJSON *labels, const char *const *want)
     return true;
 }
 
-cJSON *prom_api_get(const char *path)
-{
-    char url[2048];
-    snprintf(url, sizeof url, "%s%s", prom_url(), path);
-    struct itest_http_response r;
-    itest_http_json(&r, "GET", url, NULL);
-    itest_assert_http_status(&r, "GET", url, 200);
-    cJSON *root = itest_json_parse_or_fail(r.body, r.body_len, url);
-    itest_http_response_free(&r);
-    return root;
-}
-
 const char *prom_alert_state(const char *name, const char *const *labels)
 {
-    cJSON *root = prom_api_get("/api/v1/alerts");
+    cJSON *root = itest_prom_api_get("/api/v1/alerts");
     const cJSON *a;
     const char *state = NULL;
     cJSON_ArrayForEach(a, itest_json_get(root, "data.alerts"))
@@ -158,8 +74,7 @@ static const char *const drill_skip =
 /* Skips the case against a real deployment. */
 static void require_drill(void)
 {
-    if ((getenv("PROMETHEUS_URL") && *getenv("PROMETHEUS_URL")) ||
-        (getenv("ALERTMANAGER_URL") && *getenv("ALERTMANAGER_URL")))
+    if (itest_prom_is_real() || itest_config()->alertmanager_url)
         itest_skip("%s", drill_skip);
 }
 
@@ -184,7 +99,7 @@ const char *drill_root(const char *service)
 cJSON *drill_database(void)
 {
     require_drill();
-    prom_url(); /* skips, saying why, without the prometheus fixture */
+    itest_prom_url(); /* skips, saying why, without the prometheus fixture */
     cJSON *root = fixture_state("prometheus.json", "prometheus", "PROMETHEUS_URL");
     cJSON *db = cJSON_DetachItemFromObject(root, "drill_database");
     cJSON_Delete(root);

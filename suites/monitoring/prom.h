@@ -1,5 +1,5 @@
-/* What the monitoring suite's cases share: Prometheus' HTTP API (PROMETHEUS_URL, or the
- * `prometheus` fixture's), the alerts it holds, and the drill (the `alertmanager` fixture's own
+/* What the monitoring suite's cases share beyond Prometheus' API (itest/prometheus.h): the
+ * alerts it holds, and the drill (the `alertmanager` fixture's own
  * itest-mock, which only this suite touches: faults and exact counts need it) with the webhook
  * deliveries Alertmanager made to it. */
 #ifndef MONITORING_PROM_H
@@ -8,21 +8,7 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 
-/* Prometheus' base URL; skips the case, saying how to get one, when there is none. */
-const char *prom_url(void);
-
-/* GET {prom_url}{path} answered 200 with JSON: that JSON (the caller frees it). */
-cJSON *prom_api_get(const char *path);
-
-/* An instant query: data.result (an array the caller does not free; valid until the next
- * prom_query of this thread). Fails the case with Prometheus' error. */
-const cJSON *prom_query(const char *expr);
-
-/* The value of a one-sample result's sample ("value": [t, "v"]), or NAN. */
-double prom_sample_value(const cJSON *sample);
-
-/* The label of a sample's metric, or NULL. */
-const char *prom_label(const cJSON *sample, const char *name);
+#include "itest/prometheus.h" /* the API itself */
 
 /* The state ("pending", "firing") of the alert called name whose labels include every
  * "key=value" of labels (NULL-terminated), or NULL when it is inactive. */
@@ -48,9 +34,6 @@ cJSON *hook_alert(double since, const char *name, const char *status, const char
 
 /* The `for` of the loaded rules in seconds: the platform's divided by the fixture's scale. */
 double prom_for_s(double platform_for_s);
-
-/* The scrape and evaluation interval, in seconds (the fixture's, or 15 against a real one). */
-double prom_interval_s(void);
 
 /* Wall seconds, for comparing with delivery times. */
 double wall_s(void);

@@ -3,6 +3,7 @@
  * measured from the content it sent: pieces per second, the token counts being unavailable. */
 #include "cases.h"
 #include "perf.h"
+#include "resources.h"
 
 #include "itest/check.h"
 #include "itest/config.h"
@@ -62,7 +63,7 @@ static enum itest_load_error stream_once(void *arg, int thread, char *err, size_
 void perf_llm_stream_ttft(void **state)
 {
     (void)state;
-    itest_require_service(ITEST_LLM);
+    const char *llm = itest_require_service(ITEST_LLM);
     struct stream_figures f = {.usage = itest_llm_has(ITEST_LLM_CAP_INCLUDE_USAGE),
                                .ttft_ms = itest_stats_new(),
                                .tokens_per_s = itest_stats_new()};
@@ -75,6 +76,8 @@ void perf_llm_stream_ttft(void **state)
     struct itest_load_result res;
     char err[256];
     itest_progress("streamed chat: %d clients, %.1f s", STREAM_CLIENTS, perf_duration());
+    struct perf_resources used;
+    perf_resources_begin(&used, llm);
     int rc = itest_load_run_calls(&res, STREAM_CLIENTS, perf_warmup(), perf_duration(), stream_once,
                                   &f, err, sizeof err);
     double ttft[3] = {itest_stats_percentile(f.ttft_ms, 50), itest_stats_percentile(f.ttft_ms, 95),
@@ -98,4 +101,5 @@ void perf_llm_stream_ttft(void **state)
                     ttft[1], cfg->max_latency_ms, ttft[0], ttft[2]);
     /* whole streams: their latency and rate, checked against the thresholds as well */
     perf_finish_at(__FILE__, __LINE__, "streamed chat", "stream_", &res);
+    perf_resources_end(&used, "streamed chat", "stream_");
 }

@@ -1,5 +1,6 @@
 /* Shared parts of the performance suite; see perf.h. */
 #include "perf.h"
+#include "resources.h"
 
 #include "itest/check.h"
 #include "itest/config.h"
@@ -54,24 +55,30 @@ void perf_http_at(const char *file, int line, const char *what, const char *pref
                    o->model == ITEST_LOAD_OPEN ? "req/s " : "connections ",
                    o->model == ITEST_LOAD_OPEN ? o->rate : (double)o->connections, o->duration_s,
                    o->warmup_s);
+    struct perf_resources used;
+    perf_resources_begin(&used, o->n_requests ? o->requests[0].url : "");
     struct itest_load_result res;
     char err[256];
     if (itest_load_run(&res, o, err, sizeof err) != 0)
         itest_fail_at(file, line, "%s: %s", what, err);
     perf_finish_at(file, line, what, prefix, &res);
+    perf_resources_end_at(file, line, &used, what, prefix);
 }
 
-void perf_calls_at(const char *file, int line, const char *what, const char *prefix, int threads,
-                   itest_load_fn fn, void *arg)
+void perf_calls_at(const char *file, int line, const char *what, const char *prefix,
+                   const char *target, int threads, itest_load_fn fn, void *arg)
 {
     itest_progress("%s: %d threads, %.1f s + %.1f s warm-up", what, threads, perf_duration(),
                    perf_warmup());
+    struct perf_resources used;
+    perf_resources_begin(&used, target);
     struct itest_load_result res;
     char err[256];
     if (itest_load_run_calls(&res, threads, perf_warmup(), perf_duration(), fn, arg, err,
                              sizeof err) != 0)
         itest_fail_at(file, line, "%s: %s", what, err);
     perf_finish_at(file, line, what, prefix, &res);
+    perf_resources_end_at(file, line, &used, what, prefix);
 }
 
 char *perf_create_task(void)

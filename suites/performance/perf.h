@@ -24,16 +24,17 @@ double perf_open_rate(void);
 void perf_url(char *url, size_t len, enum itest_service s, const char *path);
 
 /* Runs o (its duration and warm-up default to the user's), prints the figures as measurements
- * under prefix, checks the user's thresholds and frees the result; fails the case on error. */
+ * under prefix, checks the user's thresholds (the target's CPU and memory too, resources.h) and
+ * frees the result; fails the case on error. */
 #define perf_http(what, prefix, o) perf_http_at(__FILE__, __LINE__, what, prefix, o)
 void perf_http_at(const char *file, int line, const char *what, const char *prefix,
                   struct itest_load_options *o);
 
-/* The same for any call (itest_load_run_calls) in `threads` threads. */
-#define perf_calls(what, prefix, threads, fn, arg)                                                 \
-    perf_calls_at(__FILE__, __LINE__, what, prefix, threads, fn, arg)
-void perf_calls_at(const char *file, int line, const char *what, const char *prefix, int threads,
-                   itest_load_fn fn, void *arg);
+/* The same for any call (itest_load_run_calls) in `threads` threads to the service at target. */
+#define perf_calls(what, prefix, target, threads, fn, arg)                                         \
+    perf_calls_at(__FILE__, __LINE__, what, prefix, target, threads, fn, arg)
+void perf_calls_at(const char *file, int line, const char *what, const char *prefix,
+                   const char *target, int threads, itest_load_fn fn, void *arg);
 
 /* Measures and checks a finished result, then frees it. */
 void perf_finish_at(const char *file, int line, const char *what, const char *prefix,

@@ -118,7 +118,7 @@ void perf_pool_allocate_release(void **state)
     (void)state;
     const char *base = itest_require_service(ITEST_REPO_POOL);
     /* fewer threads than slots, so that the pool is never exhausted */
-    perf_calls("POST /slots + DELETE /slots/{id}", "", 4, pool_cycle, (void *)base);
+    perf_calls("POST /slots + DELETE /slots/{id}", "", base, 4, pool_cycle, (void *)base);
 }
 
 /* The artifact the store cases write and read: 4 KiB under a key of this case. */
