@@ -177,9 +177,11 @@ void monitoring_histograms_consistent(void **state)
     static struct histogram h[64];
     int nh = 0;
     const cJSON *s;
-    /* the buckets and _count of one instant come from the same scrapes */
+    /* the buckets and _count evaluated at one instant come from the same scrapes (a scrape
+     * between two queries at "now" would add requests to the second) */
+    double at = itest_prom_now();
     cJSON *buckets =
-        cJSON_Duplicate(itest_prom_query("itest_mock_request_duration_seconds_bucket"), 1);
+        cJSON_Duplicate(itest_prom_query_at("itest_mock_request_duration_seconds_bucket", at), 1);
     cJSON_ArrayForEach(s, buckets)
     {
         char key[256];
@@ -198,7 +200,7 @@ void monitoring_histograms_consistent(void **state)
     }
     cJSON_Delete(buckets);
     itest_check(nh > 0, "Prometheus holds no itest_mock_request_duration_seconds_bucket series");
-    const cJSON *counts = itest_prom_query("itest_mock_request_duration_seconds_count");
+    const cJSON *counts = itest_prom_query_at("itest_mock_request_duration_seconds_count", at);
     char problems[4096] = "";
     for (int k = 0; k < nh; k++) {
         struct histogram *x = &h[k];

@@ -20,14 +20,15 @@ static bool thresholds_set(void)
 static bool cpu_sample(const struct perf_resources *r, double *cpu, double *scraped)
 {
     char expr[512];
+    double at = itest_prom_now(); /* both queries at one instant: the same scrape */
     snprintf(expr, sizeof expr, "process_cpu_seconds_total{instance=\"%s\"}", r->instance);
-    const cJSON *res = itest_prom_query(expr);
+    const cJSON *res = itest_prom_query_at(expr, at);
     if (cJSON_GetArraySize(res) < 1)
         return false;
     *cpu = itest_prom_sample_value(cJSON_GetArrayItem(res, 0));
     snprintf(expr, sizeof expr, "timestamp(process_cpu_seconds_total{instance=\"%s\"})",
              r->instance);
-    res = itest_prom_query(expr);
+    res = itest_prom_query_at(expr, at);
     *scraped = cJSON_GetArraySize(res) ? itest_prom_sample_value(cJSON_GetArrayItem(res, 0)) : NAN;
     return !isnan(*cpu) && !isnan(*scraped);
 }
@@ -43,14 +44,6 @@ static bool next_scrape(struct perf_resources *r, double after, double timeout_s
         itest_sleep_s(0.05);
     } while (itest_now_s() < until);
     return false;
-}
-
-/* Prometheus' clock now (its time() at evaluation), which scrape times are in. */
-static double prom_now(void)
-{
-    const cJSON *res = itest_prom_query("time()"); /* a scalar: "result": [t, "v"] */
-    const cJSON *t = cJSON_GetArrayItem(res, 0);
-    return cJSON_IsNumber(t) ? t->valuedouble : NAN;
 }
 
 void perf_resources_begin(struct perf_resources *r, const char *url)
@@ -83,6 +76,15 @@ void perf_resources_begin(struct perf_resources *r, const char *url)
 void perf_resources_end_at(const char *file, int line, struct perf_resources *r, const char *what,
                            const char *prefix)
 {
+    double interval = itest_prom_interval_s(), cpu1 = NAN, t1 = NAN;
+    if (r->on && !next_scrape(r, itest_prom_now(), 2 * interval + 2, &cpu1, &t1)) {
+        /* Prometheus may lag on a loaded machine: a figure not taken, not the target's fault */
+        snprintf(r->why, sizeof r->why,
+                 "Prometheus took no scrape of %s within %.0f s after the load (see its "
+                 "targets page)",
+                 r->instance, 2 * interval + 2);
+        r->on = false;
+    }
     if (!r->on) {
         if (thresholds_set())
             itest_skip("%s: the load's own checks passed, but INTEGRATION_TEST_MAX_CPU_USAGE / "
@@ -91,13 +93,6 @@ void perf_resources_end_at(const char *file, int line, struct perf_resources *r,
         itest_progress("%s: CPU and memory not measured: %s", what, r->why);
         return;
     }
-    double interval = itest_prom_interval_s(), cpu1, t1;
-    double ended = prom_now();
-    if (!next_scrape(r, ended, 2 * interval + 2, &cpu1, &t1))
-        itest_fail_at(file, line,
-                      "[unavailable] %s: Prometheus scraped %s no more after the load (within "
-                      "%.0f s)",
-                      what, r->instance, 2 * interval + 2);
     double cores = (cpu1 - r->cpu0) / (t1 - r->t0);
     char expr[512], name[128];
     snprintf(expr, sizeof expr,

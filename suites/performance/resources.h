@@ -1,8 +1,9 @@
 /* The target's CPU and memory under a case's load, read from Prometheus (the target's
  * process_cpu_seconds_total and process_resident_memory_bytes, found by its `instance`, the
  * host:port of its URL) and checked against INTEGRATION_TEST_MAX_CPU_USAGE and
- * INTEGRATION_TEST_MAX_MEMORY_USAGE. Without a Prometheus that scrapes the target nothing is
- * measured: the case says so, and skips after its other checks when a threshold was set. */
+ * INTEGRATION_TEST_MAX_MEMORY_USAGE. Without a Prometheus that scrapes the target (or a scrape
+ * after the load) nothing is measured: the case says so, and skips after its other checks when a
+ * threshold was set. */
 #ifndef PERF_RESOURCES_H
 #define PERF_RESOURCES_H
 
