@@ -66,7 +66,8 @@ unsigned long long mock_hooks_add(struct mock_hooks *h, const char *name, const 
         len = MOCK_HOOKS_BODY_MAX;
     char *copy = malloc(len + 1);
     if (copy) {
-        memcpy(copy, body, len);
+        if (len) /* an empty delivery has no body at all: memcpy from NULL is undefined */
+            memcpy(copy, body, len);
         copy[len] = '\0';
     }
     pthread_mutex_lock(&h->lock);

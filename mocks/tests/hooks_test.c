@@ -37,6 +37,13 @@ static void deliveries_kept_by_name(void **state)
     itest_http_response_free(&r);
     cJSON_Delete(mt_expect(&r, "POST", mt_url(m.url[TR], "/__hooks/other"), "plain text", 200));
     itest_http_response_free(&r);
+    /* an empty delivery is kept too, as an empty text */
+    cJSON_Delete(mt_expect(&r, "POST", mt_url(m.url[TR], "/__hooks/empty"), NULL, 200));
+    itest_http_response_free(&r);
+    cJSON *empty = hooks(&m, "/__admin/hooks/empty");
+    itest_assert_json_string(cJSON_GetArrayItem(cJSON_GetObjectItem(empty, "hooks"), 0), "body",
+                             "");
+    cJSON_Delete(empty);
     /* a hook takes POST only, and says where it is read */
     cJSON *refused = mt_expect(&r, "GET", mt_url(m.url[TR], "/__hooks/alertmanager"), NULL, 405);
     itest_check(r.body && strstr(r.body, "/__admin/hooks/alertmanager"),
@@ -45,9 +52,9 @@ static void deliveries_kept_by_name(void **state)
     itest_http_response_free(&r);
 
     cJSON *all = hooks(&m, "/__admin/hooks");
-    itest_check(cJSON_GetArraySize(cJSON_GetObjectItem(all, "hooks")) == 2 &&
-                    meta(all, "total") == 2,
-                "GET /__admin/hooks should hold both deliveries");
+    itest_check(cJSON_GetArraySize(cJSON_GetObjectItem(all, "hooks")) == 3 &&
+                    meta(all, "total") == 3,
+                "GET /__admin/hooks should hold all three deliveries");
     cJSON_Delete(all);
     cJSON *am = hooks(&m, "/__admin/hooks/alertmanager");
     const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(am, "hooks"), 0);
@@ -71,8 +78,8 @@ static void deliveries_kept_by_name(void **state)
     cJSON_Delete(removed);
     itest_http_response_free(&r);
     all = hooks(&m, "/__admin/hooks");
-    itest_check(cJSON_GetArraySize(cJSON_GetObjectItem(all, "hooks")) == 1,
-                "after DELETE /__admin/hooks/other one delivery should remain");
+    itest_check(cJSON_GetArraySize(cJSON_GetObjectItem(all, "hooks")) == 2,
+                "after DELETE /__admin/hooks/other two deliveries should remain");
     cJSON_Delete(all);
     cJSON_Delete(mt_expect(&r, "POST", mt_url(m.url[TR], "/__admin/reset"), NULL, 200));
     itest_http_response_free(&r);
