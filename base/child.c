@@ -301,3 +301,18 @@ void itest_child_result_free(struct itest_child_result *r)
     r->output = NULL;
     r->output_len = 0;
 }
+
+int itest_find_on_path(char *out, size_t len, const char *name)
+{
+    const char *path = getenv("PATH");
+    char *copy = strdup(path && *path ? path : "/bin:/usr/bin"); /* execvp's default */
+    int rc = -1;
+    for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir && rc != 0;
+         dir = strtok_r(NULL, ":", &save)) {
+        snprintf(out, len, "%s/%s", dir, name);
+        if (*dir && access(out, X_OK) == 0)
+            rc = 0;
+    }
+    free(copy);
+    return rc;
+}

@@ -6,6 +6,7 @@
 #include "itest/process.h"
 #include "itest/suite.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,12 +118,45 @@ static void logs_are_appended_and_captures_bounded(void **state)
     itest_child_result_free(&r);
 }
 
+static void a_child_keeps_no_descriptor_of_ours(void **state)
+{
+    (void)state;
+    int fd = open("/dev/null", O_RDONLY); /* inherited across exec unless the child closes it */
+    assert_true(fd > 2);
+    char script[64];
+    snprintf(script, sizeof script, "test -e /proc/self/fd/%d && echo open || echo closed", fd);
+    struct itest_child_result r = sh(script, 10);
+    close(fd);
+    itest_check(r.output && strcmp(r.output, "closed\n") == 0,
+                "descriptor %d of the parent reached the child: %s", fd,
+                r.output ? r.output : "(no output)");
+    itest_child_result_free(&r);
+}
+
+static void programs_are_found_on_path(void **state)
+{
+    (void)state;
+    char out[4096];
+    char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", "::/nonexistent:/bin:/usr/bin", 1);
+    assert_int_equal(itest_find_on_path(out, sizeof out, "sh"), 0);
+    assert_string_equal(out, "/bin/sh");
+    assert_int_equal(itest_find_on_path(out, sizeof out, "itest-no-such-program"), -1);
+    unsetenv("PATH"); /* execvp's default */
+    assert_int_equal(itest_find_on_path(out, sizeof out, "sh"), 0);
+    if (saved)
+        setenv("PATH", saved, 1);
+    free(saved);
+}
+
 static const struct itest_case cases[] = {
     ITEST_CASE(output_and_exit_status),
     ITEST_CASE(a_missing_program_is_not_a_failed_one),
     ITEST_CASE(the_time_limit_ends_the_group),
     ITEST_CASE(environment_changes_and_directory),
     ITEST_CASE(logs_are_appended_and_captures_bounded),
+    ITEST_CASE(a_child_keeps_no_descriptor_of_ours),
+    ITEST_CASE(programs_are_found_on_path),
 };
 
 ITEST_SUITE_MAIN(cases)

@@ -97,9 +97,7 @@ cJSON *mock_hooks_find(struct mock_hooks *h, const char *name)
     size_t kept = 0;
     for (size_t k = 0; k < MOCK_HOOKS_KEPT; k++) {
         const struct delivery *d = &h->ring[(h->next + k) % MOCK_HOOKS_KEPT];
-        if (!d->id)
-            continue;
-        kept++;
+        kept += d->id != 0;
         if (!wanted(d, name))
             continue;
         cJSON *o = cJSON_CreateObject();
@@ -110,9 +108,10 @@ cJSON *mock_hooks_find(struct mock_hooks *h, const char *name)
         cJSON_AddItemToObject(o, "body", body ? body : cJSON_CreateString(d->body ? d->body : ""));
         cJSON_AddItemToArray(list, o);
     }
+    unsigned long long total = h->total;
     pthread_mutex_unlock(&h->lock);
     cJSON *meta = cJSON_AddObjectToObject(root, "meta");
-    cJSON_AddNumberToObject(meta, "total", (double)h->total);
+    cJSON_AddNumberToObject(meta, "total", (double)total);
     cJSON_AddNumberToObject(meta, "kept", (double)kept);
     cJSON_AddNumberToObject(meta, "capacity", MOCK_HOOKS_KEPT);
     return root;

@@ -173,22 +173,26 @@ void monitoring_target_down_alert(void **state)
 /* Runs the drill database's command line db[step] (itest-pg), failing the case with its output. */
 static void drill_database_run(const cJSON *db, const char *step)
 {
-    const cJSON *list = cJSON_GetObjectItem(db, step), *arg;
+    enum { LIMIT_S = 60 };
+    const cJSON *arg;
     char *argv[24];
     int argc = 0;
-    cJSON_ArrayForEach(arg, list) if (argc < 23 && cJSON_IsString(arg)) argv[argc++] =
-        arg->valuestring;
+    cJSON_ArrayForEach(arg, cJSON_GetObjectItem(db, step))
+    {
+        if (argc < 23 && cJSON_IsString(arg))
+            argv[argc++] = arg->valuestring;
+    }
     argv[argc] = NULL;
     itest_check(argc > 0, "[schema] prometheus.json's drill_database has no %s command", step);
     struct itest_child c = {.argv = argv,
                             .capture = false,
-                            .timeout_s = 60,
+                            .timeout_s = LIMIT_S,
                             .log = cJSON_GetStringValue(cJSON_GetObjectItem(db, "log"))};
     struct itest_child_result r;
     char err[512], how[128];
     int rc = itest_child_run(&r, &c, err, sizeof err);
     bool ok = rc == 0 && r.exit_code == 0;
-    itest_child_describe(&r, 60, how, sizeof how);
+    itest_child_describe(&r, LIMIT_S, how, sizeof how);
     itest_child_result_free(&r);
     itest_check(ok, "[unavailable] %s the drill database (%s): %s; see %s", step, argv[0],
                 rc ? err : how, cJSON_GetStringValue(cJSON_GetObjectItem(db, "log")));

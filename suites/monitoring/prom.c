@@ -5,16 +5,11 @@
 #include "itest/config.h"
 #include "itest/prometheus.h"
 #include "itest/clock.h"
-#include "itest/http.h"
-#include "itest/json.h"
 #include "itest/json_parse.h"
 #include "itest/mock_admin.h"
 #include "itest/state.h"
 
-#include <math.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static cJSON *fixture_state(const char *file, const char *fixture, const char *instead)

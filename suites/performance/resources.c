@@ -5,6 +5,7 @@
 #include "itest/clock.h"
 #include "itest/config.h"
 #include "itest/measure.h"
+#include "itest/port.h"
 #include "itest/prometheus.h"
 
 #include <math.h>
@@ -52,9 +53,10 @@ void perf_resources_begin(struct perf_resources *r, const char *url)
     const char *prom = itest_prom_find(r->why, sizeof r->why);
     if (!prom)
         return;
-    const char *p = strstr(url, "://");
-    p = p ? p + 3 : url;
-    snprintf(r->instance, sizeof r->instance, "%.*s", (int)strcspn(p, "/?#"), p);
+    if (itest_url_host_port(url, r->instance, sizeof r->instance) != 0) {
+        snprintf(r->why, sizeof r->why, "the target's URL %s names no host:port", url);
+        return;
+    }
     double cpu, scraped;
     if (!cpu_sample(r, &cpu, &scraped)) {
         snprintf(r->why, sizeof r->why,

@@ -69,4 +69,9 @@ const char *itest_child_describe(const struct itest_child_result *r, double time
 
 void itest_child_result_free(struct itest_child_result *r);
 
+/* The first executable called name in PATH's directories (empty ones skipped; no PATH:
+ * execvp's /bin:/usr/bin), into out.
+ * Returns 0, or -1 when there is none. */
+int itest_find_on_path(char *out, size_t len, const char *name);
+
 #endif
