@@ -79,6 +79,10 @@ static cJSON *entry_json(const struct mock_journal_entry *e)
         cJSON_AddStringToObject(o, "scope", e->scope);
     else
         cJSON_AddNullToObject(o, "scope");
+    if (e->request_id[0])
+        cJSON_AddStringToObject(o, "requestId", e->request_id);
+    else
+        cJSON_AddNullToObject(o, "requestId");
     cJSON_AddNumberToObject(o, "status", e->status);
     if (e->fault[0]) {
         cJSON_AddStringToObject(o, "fault", e->fault);

@@ -16,9 +16,10 @@ struct mock_journal_entry {
     uint64_t wall_ns;
     char method[12];
     char path[256];
-    char scope[128]; /* "" when the request carried no X-Itest-Scope */
-    int status;      /* 0 when the connection was closed without a response */
-    char fault[40];  /* the fault obeyed, or "" */
+    char scope[128];      /* "" when the request carried no X-Itest-Scope */
+    char request_id[128]; /* the X-Request-Id it carried, or "": a gateway passes it on */
+    int status;           /* 0 when the connection was closed without a response */
+    char fault[40];       /* the fault obeyed, or "" */
     uint64_t fault_id;
     double delay_ms;
     double duration_ms;

@@ -107,6 +107,8 @@ static void record(struct mock_service *svc, struct mock_request *req, int statu
     snprintf(e.method, sizeof e.method, "%s", req->method);
     snprintf(e.path, sizeof e.path, "%s", req->path);
     memcpy(e.scope, req->scope, sizeof e.scope);
+    const char *request_id = mock_request_header(req, "X-Request-Id");
+    snprintf(e.request_id, sizeof e.request_id, "%s", request_id ? request_id : "");
     e.status = status;
     e.fault[0] = '\0';
     e.fault_id = 0;
