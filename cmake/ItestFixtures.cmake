@@ -12,11 +12,13 @@
 #   prometheus    with MONITOR: the exporters and Prometheus scraping everything above with the
 #             platform's rules (MONITORING_RULES, else itest-monitor's default), prometheus.json;
 #             nothing when PROMETHEUS_URL is set
+#   gateway   with GATEWAY: nginx with njs in front of itest-mock LLM backends (the same RULES),
+#             gateway.json; nothing when GATEWAY_URL is set
 #
 #   itest_add_fixtures(MOCK exe PG exe STATE_DIR root PG_WORK_DIR dir RULES file
-#                      [MONITOR exe [MONITORING_RULES file]])
+#                      [MONITOR exe [MONITORING_RULES file]] [GATEWAY exe])
 #
-# MOCK, PG and MONITOR are targets (itest-mock or itest::itest-mock) or paths. Each ctest run keeps its
+# MOCK, PG, MONITOR and GATEWAY are targets (itest-mock or itest::itest-mock) or paths. Each ctest run keeps its
 # state in a directory of its own under STATE_DIR (cmake/ItestRunTime.cmake), which every case
 # finds through ITEST_STATE_DIR. The LLM wants the key ITEST_MOCK_LLM_KEY (itest/platform.h),
 # so that the 401 cases have something to refuse.
@@ -34,7 +36,7 @@ function(_itest_program out program)
 endfunction()
 
 function(itest_add_fixtures)
-    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES;MONITOR;MONITORING_RULES" "")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES;MONITOR;MONITORING_RULES;GATEWAY" "")
     foreach(required MOCK PG STATE_DIR PG_WORK_DIR RULES)
         if(NOT arg_${required})
             message(FATAL_ERROR "itest_add_fixtures: ${required} is required")
@@ -110,6 +112,18 @@ set_tests_properties(prometheus.start PROPERTIES FIXTURES_SETUP prometheus
                      FIXTURES_REQUIRED "mocks;postgres;pgbouncer;alertmanager")
 set_tests_properties(prometheus.stop PROPERTIES FIXTURES_CLEANUP prometheus
                      FIXTURES_REQUIRED "mocks;postgres;pgbouncer;alertmanager")
+]=])
+    endif()
+    if(arg_GATEWAY)
+        _itest_program(gateway "${arg_GATEWAY}")
+        string(APPEND script [=[
+add_test(gateway.start [==[@gateway@]==] start --skip-configured --state-dir "${run}"
+         --mock [==[@mock@]==] --rules [==[@rules@]==])
+add_test(gateway.stop [==[@gateway@]==] stop --state-dir "${run}" --mock [==[@mock@]==])
+set_tests_properties(gateway.start gateway.stop PROPERTIES LABELS fixture TIMEOUT ${t60}
+                     ENVIRONMENT_MODIFICATION "${env}")
+set_tests_properties(gateway.start PROPERTIES FIXTURES_SETUP gateway)
+set_tests_properties(gateway.stop PROPERTIES FIXTURES_CLEANUP gateway)
 ]=])
     endif()
     string(CONFIGURE "${script}" script @ONLY)

@@ -1,0 +1,78 @@
+/* What the gateway suite's cases share: the gateway under test (GATEWAY_URL, else the `gateway`
+ * fixture's gateway.json), its backends per model (GATEWAY_BACKENDS, else the fixture's), its
+ * promised timeouts, requests through it and straight to a backend, and the backends' journals
+ * and faults for the running case's scope. */
+#ifndef GW_H
+#define GW_H
+
+#include "itest/http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The models the cases ask for: the fixture's, or the first three GATEWAY_BACKENDS names in its
+ * order (a model with two or more replicas, another model, an embedding model). */
+#define GW_MODEL gw_model(0)     /* gpt-4o: two replicas in the fixture */
+#define GW_SINGLE gw_model(1)    /* gpt-4o-mini: one */
+#define GW_EMBEDDING gw_model(2) /* text-embedding-3-small, on gpt-4o-mini's backend */
+const char *gw_model(int i);
+#define GW_MAX_BACKENDS 8
+
+/* The gateway's base URL. */
+const char *gw_url(void);
+/* True when the gateway is the fixture's (its backends can be killed and restarted). */
+bool gw_is_fixture(void);
+/* Skips the case unless the gateway is the fixture's; why names what the case does. */
+void gw_require_fixture(const char *why);
+/* The roots of model's backends (their URLs) into urls; how many. Skips the case, saying how to
+ * name them, when fewer than min are known or they are not itest-mock (no admin API). The
+ * strings stay valid for the next 7 calls. */
+size_t gw_backends(const char *model, const char **urls, size_t min);
+/* The seconds the gateway waits for a silent backend, and leaves a failed one out. */
+double gw_read_timeout_s(void);
+double gw_fail_timeout_s(void);
+
+/* INTEGRATION_TEST_GATEWAY_MAX_LATENCY: the high-load scenario's p95 bound, ms (2000). */
+double gw_high_load_max_p95_ms(void);
+
+/* A chat completion body for model (stream: with stream_options.include_usage). malloc'd. */
+char *gw_chat_body(const char *model, const char *prompt, bool stream);
+/* POST path with body through the gateway (root NULL) or to a backend's root, with the key,
+ * extra headers (NULL-terminated or NULL), no retries. Returns what itest_http_send returns. */
+int gw_post(struct itest_http_response *resp, const char *root, const char *path, const char *body,
+            const char *const *extra, double timeout_s);
+
+/* A stream read to its end, timed from the request. */
+struct gw_stream {
+    long status;
+    int events;      /* data: lines, [DONE] included */
+    bool done;       /* data: [DONE] arrived */
+    bool bad_event;  /* a data: line that is neither JSON nor [DONE] */
+    double first_ms; /* the first data: line */
+    double last_ms;  /* the last */
+    char *content;   /* the deltas' content, concatenated (malloc'd) */
+    char *ids;       /* the chunk ids seen, comma separated (malloc'd) */
+    struct itest_http_response resp;
+};
+/* Streams a chat completion of model (root NULL: through the gateway) offering gzip as the SDKs
+ * do. Returns 0, or -1 on a transport error (resp says which). */
+int gw_stream(struct gw_stream *s, const char *root, const char *model, const char *prompt);
+void gw_stream_free(struct gw_stream *s);
+
+/* Requests of the running case a backend journaled (POST, /v1/...). */
+long gw_count(const char *root);
+/* Of those, how many it answered with status. */
+long gw_count_status(const char *root, int status);
+/* Registers fault (a definition, scoped to the case) on every root. */
+void gw_fault(const char *const *roots, size_t n, const char *json);
+
+/* Kills the fixture's backend serving url (SIGKILL) and returns once it is gone. */
+void gw_kill_backend(const char *url);
+/* Starts it again on its port; fails the case when it does not come back. */
+void gw_restart_backend(const char *url);
+
+/* Teardown: the case's faults and journal off every backend, every killed backend restarted,
+ * then a wait of the fail timeout, so that the next case finds every replica in rotation. */
+int gw_teardown(void **state);
+
+#endif
