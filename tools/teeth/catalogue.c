@@ -192,18 +192,59 @@ static int expand_endpoint(struct loader *l, int index, const cJSON *ep, const c
     return 0;
 }
 
-static int read_target(struct loader *l, int index, const cJSON *t)
+/* "gateway": {"down": "nginx" or a backend} or {"backend": NAME, "kind": KIND}: a fault of the
+ * gateway fixture (itest-gateway-fixture --backend-faults), every request of that backend. */
+static int read_gateway(struct loader *l, const char *where, const char *id, const cJSON *g,
+                        const cJSON *kinds, struct teeth_entry *e)
+{
+    const char *down = string_member(g, "down"), *backend = string_member(g, "backend"),
+               *kind = string_member(g, "kind");
+    if (!cJSON_IsObject(g) || (down != NULL) == (backend != NULL) || (backend && !kind))
+        return fail(l,
+                    "%s (%s): \"gateway\" must be {\"down\": \"nginx\" or a backend} or "
+                    "{\"backend\": NAME, \"kind\": KIND}",
+                    where, id);
+    const cJSON *k = kind ? cJSON_GetObjectItemCaseSensitive(kinds, kind) : NULL;
+    if (kind && !k)
+        return fail(l, "%s (%s): gateway.kind '%s' is not a kind of the catalogue", where, id,
+                    kind);
+    e->how = TEETH_GATEWAY;
+    e->service = strdup(down ? down : backend);
+    if (k) {
+        cJSON *profile = cJSON_CreateArray(), *fault = cJSON_CreateObject();
+        cJSON_AddItemToObject(
+            fault, "response",
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(k, "response"), true));
+        cJSON_AddItemToArray(profile, fault);
+        e->faults = cJSON_PrintUnformatted(profile);
+        cJSON_Delete(profile);
+    }
+    return 0;
+}
+
+static int read_target(struct loader *l, int index, const cJSON *t, const cJSON *kinds)
 {
     char where[64];
     snprintf(where, sizeof where, "targets[%d]", index);
     const char *id = string_member(t, "id"), *category = string_member(t, "category"),
                *down = string_member(t, "down"), *sql = string_member(t, "schema");
     bool hold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "hold_pool"));
+    const cJSON *gateway = cJSON_GetObjectItemCaseSensitive(t, "gateway");
     if (!id || !category)
         return fail(l, "%s: \"id\" and \"category\" are required strings", where);
-    if ((down != NULL) + (sql != NULL) + hold != 1)
-        return fail(l, "%s (%s): give exactly one of \"down\", \"schema\", \"hold_pool\": true",
+    if ((down != NULL) + (sql != NULL) + hold + (gateway != NULL) != 1)
+        return fail(l,
+                    "%s (%s): give exactly one of \"down\", \"schema\", \"hold_pool\": true, "
+                    "\"gateway\"",
                     where, id);
+    if (gateway) {
+        struct teeth_entry *e = add_entry(l);
+        e->id = strdup(id);
+        e->category = strdup(category);
+        if (read_gateway(l, where, id, gateway, kinds, e) != 0)
+            return -1;
+        return read_cases(l, where, cJSON_GetObjectItemCaseSensitive(t, "cases"), e);
+    }
     if (down && !known_service(down, true))
         return fail(l, "%s (%s): \"down\" must name a service or postgres", where, id);
     struct teeth_entry *e = add_entry(l);
@@ -233,7 +274,7 @@ int teeth_catalogue_load(const char *path, struct teeth_catalogue *out, char *er
     for (int i = 0; rc == 0 && i < cJSON_GetArraySize(endpoints); i++)
         rc = expand_endpoint(&l, i, cJSON_GetArrayItem(endpoints, i), kinds);
     for (int i = 0; rc == 0 && i < cJSON_GetArraySize(targets); i++)
-        rc = read_target(&l, i, cJSON_GetArrayItem(targets, i));
+        rc = read_target(&l, i, cJSON_GetArrayItem(targets, i), kinds);
     if (rc == 0 && out->n == 0)
         rc = fail(&l, "no faults: the catalogue names no endpoint or target");
     cJSON_Delete(root);

@@ -13,13 +13,16 @@ enum teeth_how {
     TEETH_SCHEMA,    /* SQL run on the target schema before the cases */
     TEETH_HOLD_POOL, /* every PgBouncer server connection held in an open transaction */
     TEETH_MUTATION,  /* a contract clause broken in the mock (itest-mock --mutate) */
+    TEETH_GATEWAY,   /* the gateway fixture with a backend faulted or down, or nginx down */
 };
 
 struct teeth_entry {
     char *id; /* "task-registry POST /tasks: http_500" */
     enum teeth_how how;
-    char *service; /* FAULT and DOWN: the service (DOWN also "postgres") */
-    char *faults;  /* FAULT: the --faults file's text, a JSON array */
+    char *service; /* FAULT and DOWN: the service (DOWN also "postgres"); GATEWAY: the backend,
+                      or "nginx" */
+    char *faults;  /* FAULT, GATEWAY: the --faults file's text, a JSON array; GATEWAY without:
+                      the server is down */
     char *sql;     /* SCHEMA */
     char **cases;  /* "suite.case" */
     size_t ncases;

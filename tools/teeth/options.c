@@ -31,6 +31,7 @@ static void usage(FILE *out)
             "  --mock EXE, --pg EXE, --report EXE\n"
             "                       itest-mock, itest-pg and itest-report\n"
             "  --rules FILE         the mock LLM's rules (fixtures/data/mock-llm-rules.json)\n"
+            "  --gateway EXE        itest-gateway-fixture, for the catalogue's gateway faults\n"
             "  --only GLOB          inject only faults (or mutations) whose id matches or\n"
             "                       contains GLOB\n"
             "                       (repeatable)\n"
@@ -68,6 +69,7 @@ int teeth_options_parse(int argc, char **argv, struct teeth_options *o)
         WORK,
         SUITE,
         MOCK,
+        GATEWAY,
         PG,
         REPORT,
         RULES,
@@ -80,23 +82,13 @@ int teeth_options_parse(int argc, char **argv, struct teeth_options *o)
         HELP,
         VERSION
     };
-    static const struct option longs[] = {{"catalogue", 1, 0, CAT},
-                                          {"mutations", 1, 0, MUTATIONS},
-                                          {"work-dir", 1, 0, WORK},
-                                          {"suite", 1, 0, SUITE},
-                                          {"mock", 1, 0, MOCK},
-                                          {"pg", 1, 0, PG},
-                                          {"report", 1, 0, REPORT},
-                                          {"rules", 1, 0, RULES},
-                                          {"only", 1, 0, ONLY},
-                                          {"jobs", 1, 0, JOBS},
-                                          {"timeout", 1, 0, TIMEOUT},
-                                          {"summary", 1, 0, SUMMARY},
-                                          {"targets-down", 0, 0, DOWN},
-                                          {"list", 0, 0, LIST},
-                                          {"help", 0, 0, HELP},
-                                          {"version", 0, 0, VERSION},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"catalogue", 1, 0, CAT},   {"mutations", 1, 0, MUTATIONS}, {"work-dir", 1, 0, WORK},
+        {"suite", 1, 0, SUITE},     {"mock", 1, 0, MOCK},           {"gateway", 1, 0, GATEWAY},
+        {"pg", 1, 0, PG},           {"report", 1, 0, REPORT},       {"rules", 1, 0, RULES},
+        {"only", 1, 0, ONLY},       {"jobs", 1, 0, JOBS},           {"timeout", 1, 0, TIMEOUT},
+        {"summary", 1, 0, SUMMARY}, {"targets-down", 0, 0, DOWN},   {"list", 0, 0, LIST},
+        {"help", 0, 0, HELP},       {"version", 0, 0, VERSION},     {0, 0, 0, 0}};
     o->jobs = 4;
     o->timeout = "2";
     opterr = 0;
@@ -114,6 +106,9 @@ int teeth_options_parse(int argc, char **argv, struct teeth_options *o)
             break;
         case MOCK:
             o->tools.mock = optarg;
+            break;
+        case GATEWAY:
+            o->tools.gateway = optarg;
             break;
         case PG:
             o->tools.pg = optarg;

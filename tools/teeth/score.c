@@ -150,6 +150,8 @@ static void run_target(struct run *run, const char *dir, size_t k)
         env[0] = url_env;
         env[1] = bouncer_env;
     }
+    if (rc == 0 && e->how == TEETH_GATEWAY)
+        rc = target_gateway_start(&o->tools, dir, e->service, e->faults);
     if (rc == 0 && e->how == TEETH_SCHEMA)
         rc = target_db_doctor(o->work, e->sql);
     if (rc == 0 && e->how == TEETH_HOLD_POOL)
@@ -163,6 +165,8 @@ static void run_target(struct run *run, const char *dir, size_t k)
     for (int i = 0; i < TARGET_POOL_SIZE; i++)
         PQfinish(held[i]);
     target_mock_stop(&o->tools, dir);
+    if (e->how == TEETH_GATEWAY)
+        target_gateway_stop(&o->tools, dir);
     /* a doctored or stopped database is replaced by a fresh copy of the template */
     if ((db_down || e->how == TEETH_SCHEMA) &&
         target_db_start(&o->tools, o->work, TARGET_POOL_SIZE) != 0)

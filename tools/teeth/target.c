@@ -6,8 +6,10 @@
 #include "itest/json_parse.h"
 #include "itest/pg_client.h"
 #include "itest/platform.h"
+#include "itest/process.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -270,4 +272,78 @@ int target_db_doctor(const char *work, const char *sql)
     PQclear(res);
     PQfinish(c);
     return ok ? 0 : -1;
+}
+
+/* The pid a state file records at key ("nginx.pid", "pid"), or 0. */
+static pid_t state_pid(const char *path, const char *key)
+{
+    char err[4400];
+    cJSON *root = itest_json_load_file(path, 0, NULL, err, sizeof err);
+    double pid = 0;
+    itest_json_get_number(&pid, root, key);
+    cJSON_Delete(root);
+    return (pid_t)pid;
+}
+
+int target_gateway_start(const struct teeth_tools *t, const char *dir, const char *server,
+                         const char *faults)
+{
+    if (!t->gateway) {
+        fprintf(stderr, "itest-teeth: a gateway fault needs --gateway (itest-gateway-fixture)\n");
+        return -1;
+    }
+    char log[4200], faults_file[4200], spec[4400];
+    snprintf(log, sizeof log, "%s/gateway-fixture.log", dir);
+    char *argv[16] = {(char *)t->gateway, "start",   "--state-dir",    (char *)dir, "--mock",
+                      (char *)t->mock,    "--rules", (char *)t->rules, "--quiet"};
+    int n = 9;
+    if (faults) {
+        snprintf(faults_file, sizeof faults_file, "%s/gateway-faults.json", dir);
+        char err[4400];
+        if (itest_write_file_atomic(faults_file, faults, err, sizeof err) != 0) {
+            fprintf(stderr, "itest-teeth: %s\n", err);
+            return -1;
+        }
+        snprintf(spec, sizeof spec, "%s=%s", server, faults_file);
+        argv[n++] = "--backend-faults";
+        argv[n++] = spec;
+    }
+    argv[n] = NULL;
+    char why[128];
+    if (teeth_run(argv, NULL, log, 60, why, sizeof why) != 0) {
+        fprintf(stderr, "itest-teeth: itest-gateway-fixture: %s (see %s)\n", why, log);
+        return -1;
+    }
+    if (faults)
+        return 0;
+    char state[4300];
+    pid_t pid;
+    if (strcmp(server, "nginx") == 0) {
+        snprintf(state, sizeof state, "%s/gateway.json", dir);
+        pid = state_pid(state, "nginx.pid");
+    } else {
+        snprintf(state, sizeof state, "%s/gateway-%s.json", dir, server);
+        pid = state_pid(state, "pid");
+    }
+    /* nginx's workers go with its master only if the whole group is killed: the fixture
+     * starts each server as the leader of a session (and group) of its own */
+    if (pid < 2 || kill(strcmp(server, "nginx") == 0 ? -pid : pid, SIGKILL) != 0 ||
+        !itest_process_wait_gone(pid, 10)) {
+        fprintf(stderr, "itest-teeth: the gateway fixture's %s (%s) could not be stopped\n", server,
+                state);
+        return -1;
+    }
+    return 0;
+}
+
+void target_gateway_stop(const struct teeth_tools *t, const char *dir)
+{
+    if (!t->gateway)
+        return;
+    char log[4200];
+    snprintf(log, sizeof log, "%s/gateway-fixture.log", dir);
+    char *argv[] = {(char *)t->gateway, "stop",          "--state-dir", (char *)dir,
+                    "--mock",           (char *)t->mock, "--quiet",     NULL};
+    char why[128];
+    teeth_run(argv, NULL, log, 60, why, sizeof why);
 }

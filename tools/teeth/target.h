@@ -10,6 +10,7 @@ struct pg_conn; /* libpq's PGconn */
 
 struct teeth_tools {
     const char *mock, *pg, *report, *rules;
+    const char *gateway; /* itest-gateway-fixture, or NULL: the gateway faults cannot run */
 };
 
 /* The database: work/pg (template cache, PgBouncer) and work/pg-state (postgres.json,
@@ -47,5 +48,13 @@ struct target_mock {
  * 0 or -1 (the reason in dir/mock.log and on stderr). */
 int target_mock_start(const struct teeth_tools *t, const char *dir, const struct target_mock *m);
 void target_mock_stop(const struct teeth_tools *t, const char *dir);
+
+/* The gateway fixture in dir (gateway.json, the suites' ITEST_STATE_DIR): its backend `server`
+ * started with faults (a --faults file's text), or, with faults NULL, `server` ("nginx" or a
+ * backend) killed after the start, so that gateway.json names a dead server as when one dies
+ * under a run. 0 or -1 (the reason printed). */
+int target_gateway_start(const struct teeth_tools *t, const char *dir, const char *server,
+                         const char *faults);
+void target_gateway_stop(const struct teeth_tools *t, const char *dir);
 
 #endif
