@@ -66,7 +66,9 @@ int teeth_targets_down(const struct teeth_tools *tools, const struct teeth_suite
         snprintf(v[2 + i], sizeof v[2 + i], "%s=%.1000s", vars[i], u ? u : "http://127.0.0.1:9");
     }
     cJSON_Delete(state);
-    char *configured[] = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], NULL};
+    /* the gateway, which the harness does not start: a port nothing listens on */
+    snprintf(v[7], sizeof v[7], "GATEWAY_URL=http://127.0.0.1:9");
+    char *configured[] = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], NULL};
     struct {
         const char *what;
         char **env;
