@@ -12,11 +12,12 @@
 #   prometheus    with MONITOR: the exporters and Prometheus scraping everything above with the
 #             platform's rules (MONITORING_RULES, else itest-monitor's default), prometheus.json;
 #             nothing when PROMETHEUS_URL is set
-#   gateway   with GATEWAY: nginx with njs in front of itest-mock LLM backends (the same RULES),
-#             gateway.json; nothing when GATEWAY_URL is set
+#   gateway   with GATEWAY: nginx with njs in front of itest-mock LLM backends (the same RULES;
+#             the njs module GATEWAY_NJS, else the program's default), gateway.json; nothing
+#             when GATEWAY_URL is set
 #
 #   itest_add_fixtures(MOCK exe PG exe STATE_DIR root PG_WORK_DIR dir RULES file
-#                      [MONITOR exe [MONITORING_RULES file]] [GATEWAY exe])
+#                      [MONITOR exe [MONITORING_RULES file]] [GATEWAY exe [GATEWAY_NJS file]])
 #
 # MOCK, PG, MONITOR and GATEWAY are targets (itest-mock or itest::itest-mock) or paths. Each ctest run keeps its
 # state in a directory of its own under STATE_DIR (cmake/ItestRunTime.cmake), which every case
@@ -36,7 +37,7 @@ function(_itest_program out program)
 endfunction()
 
 function(itest_add_fixtures)
-    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES;MONITOR;MONITORING_RULES;GATEWAY" "")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES;MONITOR;MONITORING_RULES;GATEWAY;GATEWAY_NJS" "")
     foreach(required MOCK PG STATE_DIR PG_WORK_DIR RULES)
         if(NOT arg_${required})
             message(FATAL_ERROR "itest_add_fixtures: ${required} is required")
@@ -116,9 +117,13 @@ set_tests_properties(prometheus.stop PROPERTIES FIXTURES_CLEANUP prometheus
     endif()
     if(arg_GATEWAY)
         _itest_program(gateway "${arg_GATEWAY}")
+        set(gateway_njs "")
+        if(arg_GATEWAY_NJS) # an installed itest: the njs module from its data directory
+            set(gateway_njs "--njs [==[${arg_GATEWAY_NJS}]==]")
+        endif()
         string(APPEND script [=[
 add_test(gateway.start [==[@gateway@]==] start --skip-configured --state-dir "${run}"
-         --mock [==[@mock@]==] --rules [==[@rules@]==])
+         --mock [==[@mock@]==] --rules [==[@rules@]==] @gateway_njs@)
 add_test(gateway.stop [==[@gateway@]==] stop --state-dir "${run}" --mock [==[@mock@]==])
 set_tests_properties(gateway.start gateway.stop PROPERTIES LABELS fixture TIMEOUT ${t60}
                      ENVIRONMENT_MODIFICATION "${env}")
