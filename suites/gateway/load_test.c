@@ -44,6 +44,7 @@ static void drive(const char *what, const char *prefix, int connections, double 
     itest_check(rc == 0, "%s: the load generator could not run: %s", what, err);
     itest_load_measure(&res, prefix);
     itest_load_check(&res, what, max_p95_ms, min_rps, max_error_rate);
+    itest_load_result_free(&res);
 }
 
 void gateway_load_normal(void **state)
