@@ -121,7 +121,7 @@ void gateway_failing_replica_left_out(void **state)
     const char *a[GW_MAX_BACKENDS];
     gw_backends(GW_MODEL, a, 2);
     double fail_s = gw_fail_timeout_s();
-    itest_mock_fault_root(a[0], "{\"response\": {\"fault\": \"EMPTY_RESPONSE\"}}");
+    gw_fault(a, 1, "{\"response\": {\"fault\": \"EMPTY_RESPONSE\"}}");
     double window = 3 * fail_s + 0.5;
     int n = paced_requests(GW_MODEL, window, "a replica closing every connection");
     long hits = gw_count(a[0]);
@@ -140,8 +140,9 @@ void gateway_500_retried_on_other_replica(void **state)
     (void)state;
     const char *a[GW_MAX_BACKENDS];
     gw_backends(GW_MODEL, a, 2);
-    itest_mock_fault_root(a[0], "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
-                                "\"response\": {\"status\": 500}}");
+    gw_fault(a, 1,
+             "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
+             "\"response\": {\"status\": 500}}");
     char *body = gw_chat_body(GW_MODEL, "retry me elsewhere", false);
     for (int i = 0; i < 6; i++) {
         struct itest_http_response r;
@@ -165,8 +166,9 @@ void gateway_single_replica_500_passes(void **state)
     (void)state;
     const char *b[GW_MAX_BACKENDS];
     gw_backends(GW_SINGLE, b, 1);
-    itest_mock_fault_root(b[0], "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
-                                "\"times\": 1, \"response\": {\"status\": 500}}");
+    gw_fault(b, 1,
+             "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
+             "\"times\": 1, \"response\": {\"status\": 500}}");
     char *body = gw_chat_body(GW_SINGLE, "fail once", false);
     struct itest_http_response r;
     gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);

@@ -72,7 +72,8 @@ void gw_kill_backend(const char *url);
 void gw_restart_backend(const char *url);
 
 /* Teardown: the case's faults and journal off every backend, every killed backend restarted,
- * then a wait of the fail timeout, so that the next case finds every replica in rotation. */
+ * then, when the case faulted or killed one, a wait of the fail timeout (and the second more
+ * nginx's whole-second clock may take), so that the next case finds every replica in rotation. */
 int gw_teardown(void **state);
 
 #endif

@@ -79,8 +79,9 @@ void gateway_load_error_injection(void **state)
     (void)state;
     const char *a[GW_MAX_BACKENDS];
     gw_backends(GW_MODEL, a, 2);
-    itest_mock_fault_root(a[0], "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
-                                "\"probability\": 0.1, \"response\": {\"status\": 500}}");
+    gw_fault(a, 1,
+             "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
+             "\"probability\": 0.1, \"response\": {\"status\": 500}}");
     const struct itest_config *c = itest_config();
     drive("chat completions through the gateway, a replica failing 10%", "", 8, c->max_latency_ms,
           c->min_throughput, MAX_ERROR_RATE);
@@ -91,7 +92,7 @@ void gateway_load_component_failure(void **state)
     (void)state;
     const char *a[GW_MAX_BACKENDS];
     gw_backends(GW_MODEL, a, 2);
-    itest_mock_fault_root(a[0], "{\"response\": {\"fault\": \"CONNECTION_RESET_BY_PEER\"}}");
+    gw_fault(a, 1, "{\"response\": {\"fault\": \"CONNECTION_RESET_BY_PEER\"}}");
     const struct itest_config *c = itest_config();
     drive("chat completions through the gateway, a replica down", "", 8, c->max_latency_ms,
           c->min_throughput, MAX_ERROR_RATE);
