@@ -261,13 +261,14 @@ static void journal_find_count_clear(void **state)
     struct itest_http_response r;
     const char *scopes[] = {"j.one", "j.two", NULL};
     for (int i = 0; i < 3; i++) {
-        struct itest_http_request req = {.method = "POST",
-                                         .url = mt_url(m.url[TR], "/tasks"),
-                                         .body = "{\"title\":\"j\",\"spec\":\"s\"}",
-                                         .body_len = 24,
-                                         .headers = (const char *[]){"X-Itest-Scope: j.one", NULL},
-                                         .no_scope = true,
-                                         .retries = 0};
+        struct itest_http_request req = {
+            .method = "POST",
+            .url = mt_url(m.url[TR], "/tasks"),
+            .body = "{\"title\":\"j\",\"spec\":\"s\"}",
+            .body_len = 24,
+            .headers = (const char *[]){"X-Itest-Scope: j.one", "X-Request-Id: req-j", NULL},
+            .no_scope = true,
+            .retries = 0};
         itest_http_send(&r, &req);
         itest_http_response_free(&r);
         get_as(&r, m.url[TR], "/tasks", scopes[i % 2]);
@@ -283,6 +284,7 @@ static void journal_find_count_clear(void **state)
                   "{\"urlPathPattern\":\"/ta.*\",\"scope\":\"j.one\",\"method\":\"POST\"}", 200);
     itest_assert_json_string(found, "requests[0].body", "{\"title\":\"j\",\"spec\":\"s\"}");
     itest_assert_json_int(found, "requests[0].status", 201);
+    itest_assert_json_string(found, "requests[0].requestId", "req-j"); /* what a gateway passed */
     itest_assert_json_int(found, "meta.total", 6);
     cJSON_Delete(found);
     itest_http_response_free(&r);
@@ -293,6 +295,8 @@ static void journal_find_count_clear(void **state)
     assert_int_equal(cJSON_GetArraySize(itest_json_get(all, "requests")), 6);
     itest_assert_json_int(all, "meta.total", 7);
     itest_assert_json_string(all, "requests[5].path", "/health");
+    itest_check(cJSON_IsNull(itest_json_get(all, "requests[5].requestId")),
+                "a request without X-Request-Id should be journaled with requestId null");
     cJSON_Delete(all);
     itest_http_response_free(&r);
     cJSON *cleared =
