@@ -10,7 +10,6 @@
 #include "itest/measure.h"
 #include "itest/mock_admin.h"
 #include "itest/port.h"
-#include "itest/state.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -42,17 +41,11 @@ static int paced_requests(const char *model, double seconds, const char *what)
     return n;
 }
 
-/* The fixture's nginx error log and its size now. */
-static long error_log_size(char *path, size_t len)
+/* The size of the file at path now (0 when it is missing). */
+static long file_size(const char *path)
 {
-    char state[1024], err[1024];
-    cJSON *root = itest_state_fixture_read(state, sizeof state, "gateway.json", "gateway",
-                                           "GATEWAY_URL", err, sizeof err);
-    const char *log = cJSON_GetStringValue(cJSON_GetObjectItem(root, "log"));
-    snprintf(path, len, "%s", log ? log : "");
-    cJSON_Delete(root);
     struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+    return path && stat(path, &st) == 0 ? (long)st.st_size : 0;
 }
 
 /* Connections to url that nginx logged as refused past offset: one per attempt at a dead
@@ -64,6 +57,7 @@ static int logged_attempts(const char *path, long offset, const char *url)
     snprintf(needle, sizeof needle, "upstream: \"http://%s/", hostport);
     size_t len;
     char *text = itest_read_file(path, 64 << 20, &len, err, sizeof err);
+    itest_check(text != NULL, "nginx's error log, which shows its attempts: %s", err);
     int n = 0;
     for (const char *p = text && (size_t)offset <= len ? text + offset : NULL; p && *p;) {
         const char *nl = strchr(p, '\n');
@@ -83,8 +77,8 @@ void gateway_replica_killed(void **state)
     const char *a[GW_MAX_BACKENDS];
     gw_backends(GW_MODEL, a, 2);
     double fail_s = gw_fail_timeout_s();
-    char log[1024];
-    long offset = error_log_size(log, sizeof log);
+    const char *log = gw_fixture_log();
+    long offset = file_size(log);
     gw_kill_backend(a[1]);
     double window = 3 * fail_s + 0.5;
     int n = paced_requests(GW_MODEL, window, "a replica killed");
@@ -92,6 +86,10 @@ void gateway_replica_killed(void **state)
     int allowed = (int)(window / fail_s) + 2;
     itest_measure("requests_while_down", n);
     itest_measure("attempts_at_dead_replica", attempts);
+    itest_check(attempts >= 1,
+                "nginx's log %s shows no attempt at the killed %s: the case "
+                "could not see it left out",
+                log, a[1]);
     itest_check(attempts <= allowed,
                 "with %s killed, the gateway tried it %d times in %.1f s (of %d requests): a "
                 "failed replica should be left out for its fail timeout of %.1f s, so at most %d",

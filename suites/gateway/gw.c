@@ -20,30 +20,60 @@
 #include <string.h>
 #include <strings.h>
 
+/* Backends by model, in the order named: GATEWAY_BACKENDS, or the fixture's routes. */
+struct backend_list {
+    size_t n;
+    struct {
+        char model[128];
+        size_t n;
+        char url[GW_MAX_BACKENDS][512];
+    } m[8];
+};
+
+/* Parses GATEWAY_BACKENDS' model=url[,url...][;model=...] into out. Returns 0, or -1 when text
+ * is not of that form with http(s) URLs. */
+static int parse_backends(struct backend_list *out, const char *text)
+{
+    memset(out, 0, sizeof *out);
+    char *copy = strdup(text), *save = NULL;
+    int rc = copy ? 0 : -1;
+    for (char *item = copy ? strtok_r(copy, ";", &save) : NULL; item && rc == 0;
+         item = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item || !eq[1] || out->n == 8) {
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        snprintf(out->m[out->n].model, sizeof out->m[0].model, "%s", item);
+        char *save2 = NULL;
+        for (char *u = strtok_r(eq + 1, ",", &save2); u && rc == 0;
+             u = strtok_r(NULL, ",", &save2)) {
+            size_t *k = &out->m[out->n].n;
+            if ((strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0) ||
+                *k == GW_MAX_BACKENDS)
+                rc = -1;
+            else
+                snprintf(out->m[out->n].url[(*k)++], 512, "%s", u);
+        }
+        out->n++;
+    }
+    free(copy);
+    return rc;
+}
+
 /* GATEWAY_BACKENDS, GATEWAY_TIMEOUT and GATEWAY_RECOVERY, checked with the other variables. */
 static int check_variables(char *err, size_t errlen)
 {
     int rc = 0;
     const char *list = getenv("GATEWAY_BACKENDS");
-    if (list && *list) {
-        char *copy = strdup(list), *save = NULL;
-        for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
-            char *eq = strchr(item, '=');
-            bool ok = eq && eq > item && eq[1];
-            char *save2 = NULL;
-            for (char *u = ok ? strtok_r(eq + 1, ",", &save2) : NULL; u && ok;
-                 u = strtok_r(NULL, ",", &save2))
-                ok = strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-            if (!ok) {
-                itest_config_problem(err, errlen,
-                                     "GATEWAY_BACKENDS='%s' is not model=url[,url...][;model=...] "
-                                     "with http:// or https:// URLs",
-                                     list);
-                rc = -1;
-                break;
-            }
-        }
-        free(copy);
+    static struct backend_list scratch;
+    if (list && *list && parse_backends(&scratch, list) != 0) {
+        itest_config_problem(err, errlen,
+                             "GATEWAY_BACKENDS='%s' is not model=url[,url...][;model=...] with "
+                             "http:// or https:// URLs",
+                             list);
+        rc = -1;
     }
     static const char *const numbers[] = {"GATEWAY_TIMEOUT", "GATEWAY_RECOVERY",
                                           "INTEGRATION_TEST_GATEWAY_MAX_LATENCY"};
@@ -64,14 +94,61 @@ __attribute__((constructor)) static void register_check(void)
     itest_config_add_check(check_variables);
 }
 
-static cJSON *fixture_state(void)
+/* The gateway under test, read once per process: its URL, its backends by model, and the
+ * fixture's gateway.json (NULL for a real gateway). */
+static struct {
+    bool loaded;
+    char url[512];
+    struct backend_list backends;
+    cJSON *fixture;
+} gateway;
+
+static void load_gateway(void)
 {
-    char path[1024], err[1024];
-    cJSON *root = itest_state_fixture_read(path, sizeof path, "gateway.json", "gateway",
-                                           "GATEWAY_URL", err, sizeof err);
-    if (!root)
-        itest_fail("%s", err);
-    return root;
+    if (gateway.loaded)
+        return;
+    const char *real = itest_config()->gateway_url;
+    if (real) {
+        snprintf(gateway.url, sizeof gateway.url, "%s", real);
+        const char *list = getenv("GATEWAY_BACKENDS");
+        if (list && *list)
+            parse_backends(&gateway.backends, list); /* checked with the other variables */
+    } else {
+        char path[1024], err[1024];
+        cJSON *root = itest_state_fixture_read(path, sizeof path, "gateway.json", "gateway",
+                                               "GATEWAY_URL", err, sizeof err);
+        if (!root)
+            itest_fail("%s", err);
+        const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(root, "url"));
+        if (!u) {
+            cJSON_Delete(root);
+            itest_fail("%s names no url", path);
+        }
+        snprintf(gateway.url, sizeof gateway.url, "%s", u);
+        struct backend_list *l = &gateway.backends;
+        const cJSON *route;
+        cJSON_ArrayForEach(route, cJSON_GetObjectItem(root, "routes"))
+        {
+            if (l->n == 8)
+                break;
+            snprintf(l->m[l->n].model, sizeof l->m[0].model, "%s", route->string);
+            const cJSON *name;
+            cJSON_ArrayForEach(name, route)
+            {
+                char key[256];
+                snprintf(key, sizeof key, "backends.%s.url", cJSON_GetStringValue(name));
+                const char *b = NULL;
+                if (itest_json_get_string(&b, root, key) == 0 && l->m[l->n].n < GW_MAX_BACKENDS)
+                    snprintf(l->m[l->n].url[l->m[l->n].n++], 512, "%s", b);
+            }
+            l->n++;
+        }
+        gateway.fixture = root;
+    }
+    size_t n = strlen(gateway.url);
+    while (n > 0 && gateway.url[n - 1] == '/')
+        gateway.url[--n] = '\0';
+    gateway.loaded = true;
 }
 
 bool gw_is_fixture(void)
@@ -89,97 +166,33 @@ void gw_require_fixture(const char *why)
 
 const char *gw_url(void)
 {
-    static __thread char url[512];
-    if (!gw_is_fixture()) {
-        snprintf(url, sizeof url, "%s", itest_config()->gateway_url);
-    } else {
-        cJSON *root = fixture_state();
-        const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(root, "url"));
-        if (!u) {
-            cJSON_Delete(root);
-            itest_fail("gateway.json names no url");
-        }
-        snprintf(url, sizeof url, "%s", u);
-        cJSON_Delete(root);
-    }
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        url[--n] = '\0';
-    return url;
+    load_gateway();
+    return gateway.url;
 }
 
 const char *gw_model(int i)
 {
     static const char *const fixture[] = {"gpt-4o", "gpt-4o-mini", "text-embedding-3-small"};
-    static __thread char names[3][128];
-    const char *list = getenv("GATEWAY_BACKENDS");
-    if (gw_is_fixture() || !list || !*list)
-        return fixture[i];
-    const char *p = list;
-    for (int k = 0; k < i && p; k++) {
-        p = strchr(p, ';');
-        p = p ? p + 1 : NULL;
-    }
-    const char *eq = p ? strchr(p, '=') : NULL;
-    if (!eq)
-        return fixture[i];
-    snprintf(names[i], sizeof names[i], "%.*s", (int)(eq - p), p);
-    return names[i];
-}
-
-/* The backend URLs GATEWAY_BACKENDS names for model, into store. */
-static size_t configured_backends(const char *model, char store[][512], size_t max)
-{
-    const char *list = getenv("GATEWAY_BACKENDS");
-    size_t n = 0;
-    if (!list || !*list)
-        return 0;
-    char *copy = strdup(list), *save = NULL;
-    for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(item, '=');
-        if (!eq || (size_t)(eq - item) != strlen(model) || strncmp(item, model, eq - item) != 0)
-            continue;
-        char *save2 = NULL;
-        for (char *u = strtok_r(eq + 1, ",", &save2); u && n < max; u = strtok_r(NULL, ",", &save2))
-            snprintf(store[n++], 512, "%s", u);
-    }
-    free(copy);
-    return n;
+    load_gateway();
+    return (size_t)i < gateway.backends.n ? gateway.backends.m[i].model : fixture[i];
 }
 
 /* The backends of model as the fixture or GATEWAY_BACKENDS name them, not probed. */
 static size_t known_backends(const char *model, const char **urls, size_t min)
 {
-    /* a ring of lists: the lists of a case's few models stay valid side by side */
-    static __thread char ring[8][GW_MAX_BACKENDS][512];
-    static __thread unsigned next;
-    char(*store)[512] = ring[next++ % 8];
+    load_gateway();
     size_t n = 0;
-    if (gw_is_fixture()) {
-        cJSON *root = fixture_state();
-        char key[256];
-        snprintf(key, sizeof key, "routes.%s", model);
-        const cJSON *name;
-        cJSON_ArrayForEach(name, itest_json_get(root, key))
-        {
-            snprintf(key, sizeof key, "backends.%s.url", cJSON_GetStringValue(name));
-            const char *u = NULL;
-            if (itest_json_get_string(&u, root, key) == 0 && n < GW_MAX_BACKENDS)
-                snprintf(store[n++], 512, "%s", u);
-        }
-        cJSON_Delete(root);
-    } else {
-        n = configured_backends(model, store, GW_MAX_BACKENDS);
-        if (n < min)
-            itest_skip("needs %zu backend(s) of model %s named in GATEWAY_BACKENDS "
-                       "(model=url,url;...), whose requests it counts and breaks",
-                       min, model);
-    }
+    for (size_t m = 0; m < gateway.backends.n && n == 0; m++)
+        if (strcmp(gateway.backends.m[m].model, model) == 0)
+            for (; n < gateway.backends.m[m].n; n++)
+                urls[n] = gateway.backends.m[m].url[n];
+    if (n < min && !gw_is_fixture())
+        itest_skip("needs %zu backend(s) of model %s named in GATEWAY_BACKENDS "
+                   "(model=url,url;...), whose requests it counts and breaks",
+                   min, model);
     if (n < min)
         itest_fail("the gateway fixture names %zu backend(s) of %s, the case needs %zu", n, model,
                    min);
-    for (size_t i = 0; i < n; i++)
-        urls[i] = store[i];
     return n;
 }
 
@@ -210,10 +223,9 @@ static double fixture_number(const char *name, const char *variable)
         return d;
     if (!gw_is_fixture())
         itest_skip("needs %s: the seconds the gateway at GATEWAY_URL promises", variable);
-    cJSON *root = fixture_state();
+    load_gateway();
     d = 0;
-    itest_json_get_number(&d, root, name);
-    cJSON_Delete(root);
+    itest_json_get_number(&d, gateway.fixture, name);
     itest_check(d > 0, "gateway.json names no %s", name);
     return d;
 }
@@ -273,112 +285,19 @@ int gw_post(struct itest_http_response *resp, const char *root, const char *path
     return itest_http_send(resp, &req);
 }
 
-struct reader {
-    struct gw_stream *s;
-    double start;
-    char line[65536];
-    size_t len;
-    size_t content_len, ids_len;
-};
-
-static void append(char **dst, size_t *len, const char *text)
+int gw_stream(struct itest_llm_reply *reply, const char *root, const char *model,
+              const char *prompt)
 {
-    size_t add = strlen(text);
-    char *grown = realloc(*dst, *len + add + 2);
-    if (!grown)
-        return;
-    memcpy(grown + *len, text, add + 1);
-    *len += add;
-    *dst = grown;
-}
-
-static void on_line(struct reader *r)
-{
-    struct gw_stream *s = r->s;
-    if (strncmp(r->line, "data:", 5) != 0)
-        return;
-    const char *data = r->line + 5;
-    while (*data == ' ')
-        data++;
-    double t = (itest_now_s() - r->start) * 1e3;
-    if (s->events++ == 0)
-        s->first_ms = t;
-    s->last_ms = t;
-    if (strcmp(data, "[DONE]") == 0) {
-        s->done = true;
-        return;
-    }
-    cJSON *chunk = cJSON_Parse(data);
-    if (!chunk) {
-        s->bad_event = true;
-        return;
-    }
-    const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(chunk, "id"));
-    if (id && (!s->ids || !strstr(s->ids, id))) {
-        if (s->ids)
-            append(&s->ids, &r->ids_len, ",");
-        append(&s->ids, &r->ids_len, id);
-    }
-    const char *text = NULL;
-    itest_json_get_string(&text, chunk, "choices.0.delta.content");
-    if (text)
-        append(&s->content, &r->content_len, text);
-    cJSON_Delete(chunk);
-}
-
-static int on_data(const char *data, size_t len, void *arg)
-{
-    struct reader *r = arg;
-    for (size_t i = 0; i < len; i++) {
-        if (data[i] == '\n') {
-            r->line[r->len] = '\0';
-            if (r->len && r->line[r->len - 1] == '\r')
-                r->line[r->len - 1] = '\0';
-            on_line(r);
-            r->len = 0;
-        } else if (r->len < sizeof r->line - 1) {
-            r->line[r->len++] = data[i];
-        }
-    }
-    return 0;
-}
-
-int gw_stream(struct gw_stream *s, const char *root, const char *model, const char *prompt)
-{
-    memset(s, 0, sizeof *s);
-    struct reader *r = calloc(1, sizeof *r);
-    if (!r)
-        itest_fail("out of memory");
-    r->s = s;
-    s->content = strdup("");
-    char url[1024], auth[512];
-    snprintf(url, sizeof url, "%s/v1/chat/completions", root ? root : gw_url());
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", itest_llm_api_key());
-    const char *headers[] = {"Content-Type: application/json", auth, NULL};
-    char *body = gw_chat_body(model, prompt, true);
-    struct itest_http_request req = {.method = "POST",
-                                     .url = url,
-                                     .headers = headers,
-                                     .body = body,
-                                     .body_len = strlen(body),
-                                     .retries = 0,
-                                     .accept_encoding = "gzip, deflate",
-                                     .on_data = on_data,
-                                     .on_data_arg = r};
-    r->start = itest_now_s();
-    int rc = itest_http_send(&s->resp, &req);
-    s->status = s->resp.status;
-    free(body);
-    free(r);
-    return rc;
-}
-
-void gw_stream_free(struct gw_stream *s)
-{
-    free(s->content);
-    free(s->ids);
-    itest_http_response_free(&s->resp);
-    memset(s, 0, sizeof *s);
+    char base[600];
+    snprintf(base, sizeof base, "%s/v1", root ? root : gw_url());
+    struct itest_llm_request req = {.model = model,
+                                    .prompt = prompt,
+                                    .stream = true,
+                                    .include_usage = true,
+                                    .no_retries = true,
+                                    .base_url = base,
+                                    .accept_encoding = "gzip, deflate"};
+    return itest_llm_chat(reply, &req);
 }
 
 long gw_count(const char *root)
@@ -415,20 +334,19 @@ void gw_fault(const char *const *roots, size_t n, const char *json)
         itest_mock_fault_root(roots[i], json);
 }
 
-/* The fixture's entry of the backend at url (detached from its state; the caller frees). */
-static cJSON *fixture_backend(const char *url)
+/* The fixture's entry of the backend at url. */
+static const cJSON *fixture_backend(const char *url)
 {
-    cJSON *root = fixture_state();
-    cJSON *b, *found = NULL;
-    cJSON_ArrayForEach(b, cJSON_GetObjectItem(root, "backends"))
+    load_gateway();
+    const cJSON *b, *found = NULL;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(gateway.fixture, "backends"))
     {
         const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(b, "url"));
         if (u && strcmp(u, url) == 0) {
-            found = cJSON_Duplicate(b, true);
+            found = b;
             break;
         }
     }
-    cJSON_Delete(root);
     if (!found)
         itest_fail("gateway.json names no backend at %s", url);
     return found;
@@ -440,14 +358,13 @@ static __thread size_t n_killed;
 void gw_kill_backend(const char *url)
 {
     gw_require_fixture("killing a backend");
-    cJSON *b = fixture_backend(url);
+    const cJSON *b = fixture_backend(url);
     char err[1024];
     cJSON *state = itest_state_read(cJSON_GetStringValue(cJSON_GetObjectItem(b, "state")), NULL,
                                     err, sizeof err);
     double pid = 0;
     itest_json_get_number(&pid, state, "pid");
     cJSON_Delete(state);
-    cJSON_Delete(b);
     itest_check(pid > 1, "the backend at %s: no pid in its state file (%s)", url, err);
     disturbed = true;
     if (n_killed < GW_MAX_BACKENDS)
@@ -461,7 +378,7 @@ void gw_kill_backend(const char *url)
 
 void gw_restart_backend(const char *url)
 {
-    cJSON *b = fixture_backend(url);
+    const cJSON *b = fixture_backend(url);
     const cJSON *argv_json = cJSON_GetObjectItem(b, "restart");
     char *argv[32];
     size_t n = 0;
@@ -477,7 +394,6 @@ void gw_restart_backend(const char *url)
         itest_child_describe(&r, 30, how, sizeof how);
     if (rc == 0)
         itest_child_result_free(&r);
-    cJSON_Delete(b);
     for (size_t i = 0; i < n_killed; i++)
         if (strcmp(killed[i], url) == 0)
             killed[i][0] = '\0';
@@ -492,8 +408,6 @@ int gw_teardown(void **state)
             gw_restart_backend(killed[i]);
     n_killed = 0;
     const char *const models[] = {GW_MODEL, GW_SINGLE};
-    if (!gw_is_fixture() && !getenv("GATEWAY_BACKENDS"))
-        return 0;
     for (size_t m = 0; m < 2; m++) {
         const char *urls[GW_MAX_BACKENDS];
         size_t n = known_backends(models[m], urls, 0);
@@ -513,4 +427,11 @@ double gw_high_load_max_p95_ms(void)
     const char *v = getenv("INTEGRATION_TEST_GATEWAY_MAX_LATENCY");
     double d;
     return v && *v && itest_parse_double(&d, v, 0.01, 3.6e6) == 0 ? d : 2000;
+}
+
+const char *gw_fixture_log(void)
+{
+    gw_require_fixture("reading nginx's log");
+    load_gateway();
+    return cJSON_GetStringValue(cJSON_GetObjectItem(gateway.fixture, "log"));
 }

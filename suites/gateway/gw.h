@@ -6,6 +6,7 @@
 #define GW_H
 
 #include "itest/http.h"
+#include "itest/llm.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -42,22 +43,12 @@ char *gw_chat_body(const char *model, const char *prompt, bool stream);
 int gw_post(struct itest_http_response *resp, const char *root, const char *path, const char *body,
             const char *const *extra, double timeout_s);
 
-/* A stream read to its end, timed from the request. */
-struct gw_stream {
-    long status;
-    int events;      /* data: lines, [DONE] included */
-    bool done;       /* data: [DONE] arrived */
-    bool bad_event;  /* a data: line that is neither JSON nor [DONE] */
-    double first_ms; /* the first data: line */
-    double last_ms;  /* the last */
-    char *content;   /* the deltas' content, concatenated (malloc'd) */
-    char *ids;       /* the chunk ids seen, comma separated (malloc'd) */
-    struct itest_http_response resp;
-};
-/* Streams a chat completion of model (root NULL: through the gateway) offering gzip as the SDKs
- * do. Returns 0, or -1 on a transport error (resp says which). */
-int gw_stream(struct gw_stream *s, const char *root, const char *model, const char *prompt);
-void gw_stream_free(struct gw_stream *s);
+/* Streams a chat completion of model (root NULL: through the gateway, else straight from that
+ * backend) offering gzip as the SDKs do, with the LLM client: the chunks, [DONE], the time to the
+ * first piece and to the end, and the first protocol problem (a chunk that is not JSON, another
+ * completion id). Returns what itest_llm_chat returns; free with itest_llm_reply_free. */
+int gw_stream(struct itest_llm_reply *reply, const char *root, const char *model,
+              const char *prompt);
 
 /* Requests of the running case a backend journaled (POST, /v1/...). */
 long gw_count(const char *root);
@@ -70,6 +61,9 @@ void gw_fault(const char *const *roots, size_t n, const char *json);
 void gw_kill_backend(const char *url);
 /* Starts it again on its port; fails the case when it does not come back. */
 void gw_restart_backend(const char *url);
+
+/* The fixture's nginx error log (skips for a real gateway). */
+const char *gw_fixture_log(void);
 
 /* Teardown: the case's faults and journal off every backend, every killed backend restarted,
  * then, when the case faulted or killed one, a wait of the fail timeout (and the second more
