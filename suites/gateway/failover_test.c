@@ -21,14 +21,12 @@
  * failure). Returns how many. */
 static int paced_requests(const char *model, double seconds, const char *what)
 {
-    char *body = gw_chat_body(model, "still there?", false);
     double until = itest_now_s() + seconds;
     int n = 0;
     while (itest_now_s() < until) {
         struct itest_http_response r;
-        gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);
+        gw_chat(&r, NULL, model, "still there?", NULL, 0);
         if (r.status != 200) {
-            free(body);
             char label[512];
             snprintf(label, sizeof label, "%s/v1/chat/completions (%s)", gw_url(), what);
             itest_assert_http_status(&r, "POST", label, 200);
@@ -37,7 +35,6 @@ static int paced_requests(const char *model, double seconds, const char *what)
         n++;
         itest_sleep_s(0.05);
     }
-    free(body);
     return n;
 }
 
@@ -96,17 +93,15 @@ void gateway_replica_killed(void **state)
                 a[1], attempts, window, n, fail_s, allowed);
     /* recovery: started again, it receives requests within the fail timeout and a margin */
     gw_restart_backend(a[1]);
-    char *body = gw_chat_body(GW_MODEL, "are you back?", false);
     double until = itest_now_s() + fail_s + 3;
     long back = 0;
     while (itest_now_s() < until && (back = gw_count(a[1])) == 0) {
         struct itest_http_response r;
-        gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);
+        gw_chat(&r, NULL, GW_MODEL, "are you back?", NULL, 0);
         itest_assert_http_status(&r, "POST", "/v1/chat/completions", 200);
         itest_http_response_free(&r);
         itest_sleep_s(0.05);
     }
-    free(body);
     itest_check(back > 0,
                 "%s was started again, but got no request through the gateway in %.1f s "
                 "(its fail timeout %.1f s and 3 s more)",
@@ -141,16 +136,12 @@ void gateway_500_retried_on_other_replica(void **state)
     gw_fault(a, 1,
              "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
              "\"response\": {\"status\": 500}}");
-    char *body = gw_chat_body(GW_MODEL, "retry me elsewhere", false);
     for (int i = 0; i < 6; i++) {
         struct itest_http_response r;
-        gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);
-        if (r.status != 200)
-            free(body);
+        gw_chat(&r, NULL, GW_MODEL, "retry me elsewhere", NULL, 0);
         itest_assert_http_status(&r, "POST", "/v1/chat/completions", 200);
         itest_http_response_free(&r);
     }
-    free(body);
     long failed = gw_count_status(a[0], 500);
     itest_check(failed >= 1,
                 "%s answers 500, but none of 6 requests went there first: the case "
@@ -167,10 +158,8 @@ void gateway_single_replica_500_passes(void **state)
     gw_fault(b, 1,
              "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, "
              "\"times\": 1, \"response\": {\"status\": 500}}");
-    char *body = gw_chat_body(GW_SINGLE, "fail once", false);
     struct itest_http_response r;
-    gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);
-    free(body);
+    gw_chat(&r, NULL, GW_SINGLE, "fail once", NULL, 0);
     itest_assert_http_status(&r, "POST", "/v1/chat/completions", 500);
     cJSON *err = cJSON_Parse(r.body);
     bool openai = cJSON_IsObject(cJSON_GetObjectItem(err, "error"));

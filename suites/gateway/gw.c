@@ -240,7 +240,7 @@ double gw_fail_timeout_s(void)
     return fixture_number("fail_timeout_s", "GATEWAY_RECOVERY");
 }
 
-char *gw_chat_body(const char *model, const char *prompt, bool stream)
+char *gw_chat_body(const char *model, const char *prompt)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model", model);
@@ -249,11 +249,6 @@ char *gw_chat_body(const char *model, const char *prompt, bool stream)
     cJSON_AddStringToObject(m, "role", "user");
     cJSON_AddStringToObject(m, "content", prompt);
     cJSON_AddItemToArray(messages, m);
-    if (stream) {
-        cJSON_AddBoolToObject(root, "stream", true);
-        cJSON_AddBoolToObject(cJSON_AddObjectToObject(root, "stream_options"), "include_usage",
-                              true);
-    }
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return text;
@@ -283,6 +278,15 @@ int gw_post(struct itest_http_response *resp, const char *root, const char *path
                                      .timeout_s = timeout_s,
                                      .retries = 0};
     return itest_http_send(resp, &req);
+}
+
+int gw_chat(struct itest_http_response *resp, const char *root, const char *model,
+            const char *prompt, const char *const *extra, double timeout_s)
+{
+    char *body = gw_chat_body(model, prompt);
+    int rc = gw_post(resp, root, "/v1/chat/completions", body, extra, timeout_s);
+    free(body);
+    return rc;
 }
 
 int gw_stream(struct itest_llm_reply *reply, const char *root, const char *model,

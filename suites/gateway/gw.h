@@ -36,12 +36,15 @@ double gw_fail_timeout_s(void);
 /* INTEGRATION_TEST_GATEWAY_MAX_LATENCY: the high-load scenario's p95 bound, ms (2000). */
 double gw_high_load_max_p95_ms(void);
 
-/* A chat completion body for model (stream: with stream_options.include_usage). malloc'd. */
-char *gw_chat_body(const char *model, const char *prompt, bool stream);
+/* A chat completion body for model: one user message. malloc'd. */
+char *gw_chat_body(const char *model, const char *prompt);
 /* POST path with body through the gateway (root NULL) or to a backend's root, with the key,
  * extra headers (NULL-terminated or NULL), no retries. Returns what itest_http_send returns. */
 int gw_post(struct itest_http_response *resp, const char *root, const char *path, const char *body,
             const char *const *extra, double timeout_s);
+/* A chat completion of model with prompt: gw_post of POST /v1/chat/completions. */
+int gw_chat(struct itest_http_response *resp, const char *root, const char *model,
+            const char *prompt, const char *const *extra, double timeout_s);
 
 /* Streams a chat completion of model (root NULL: through the gateway, else straight from that
  * backend) offering gzip as the SDKs do, with the LLM client: the chunks, [DONE], the time to the

@@ -24,10 +24,8 @@ void gateway_rate_limit_passes(void **state)
     gw_fault(a, n,
              "{\"request\": {\"urlPath\": \"/v1/chat/completions\"}, \"response\": "
              "{\"rateLimit\": {\"retryAfterMs\": 1500, \"limit\": 60, \"remaining\": 0}}}");
-    char *body = gw_chat_body(GW_MODEL, "too many", false);
     struct itest_http_response r;
-    gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);
-    free(body);
+    gw_chat(&r, NULL, GW_MODEL, "too many", NULL, 0);
     itest_assert_http_status(&r, "POST", "/v1/chat/completions", 429);
     const char *retry = itest_http_header(&r, "retry-after");
     bool limits = false;
@@ -59,12 +57,10 @@ void gateway_hung_backend_cut(void **state)
              "{\"fixedDelayMilliseconds\": %.0f}}",
              (bound + 3) * 1000);
     gw_fault(a, n, fault);
-    char *body = gw_chat_body(GW_MODEL, "are you hung?", false);
     struct itest_http_response r;
     double start = itest_now_s();
-    gw_post(&r, NULL, "/v1/chat/completions", body, NULL, bound + 5);
+    gw_chat(&r, NULL, GW_MODEL, "are you hung?", NULL, bound + 5);
     double took = itest_now_s() - start;
-    free(body);
     itest_measure("cut_after_s", took);
     itest_check(r.status == 504 || r.status == 502,
                 "every replica of %s hangs for %.0f s; the gateway, whose timeout is %.1f s, "
@@ -89,9 +85,8 @@ void gateway_ids_and_auth_pass(void **state)
             *p = '-';
     snprintf(header, sizeof header, "X-Request-Id: %s", id);
     const char *extra[] = {header, NULL};
-    char *body = gw_chat_body(GW_SINGLE, "who am I", false);
     struct itest_http_response r;
-    gw_post(&r, NULL, "/v1/chat/completions", body, extra, 0);
+    gw_chat(&r, NULL, GW_SINGLE, "who am I", extra, 0);
     itest_assert_http_status(&r, "POST", "/v1/chat/completions", 200);
     const char *rid = itest_http_header(&r, "x-request-id");
     itest_check(rid && *rid, "the backend's x-request-id did not come back through the gateway");
@@ -108,8 +103,7 @@ void gateway_ids_and_auth_pass(void **state)
     itest_check(seen, "the client's X-Request-Id %s did not reach the backend %s", id, b[0]);
     /* the key is the backend's to check: a wrong one is refused there, and said so */
     const char *wrong[] = {"Authorization: Bearer itest-wrong-key", NULL};
-    gw_post(&r, NULL, "/v1/chat/completions", body, wrong, 0);
-    free(body);
+    gw_chat(&r, NULL, GW_SINGLE, "who am I", wrong, 0);
     itest_assert_http_status(&r, "POST", "/v1/chat/completions (a wrong key)", 401);
     itest_http_response_free(&r);
 }
@@ -122,19 +116,15 @@ void gateway_overhead(void **state)
     const char *b[GW_MAX_BACKENDS];
     gw_backends(GW_SINGLE, b, 1);
     struct itest_stats *direct = itest_stats_new(), *through = itest_stats_new();
-    char *body = gw_chat_body(GW_SINGLE, "how long does this take", false);
     for (int i = 0; i < OVERHEAD_REQUESTS; i++) {
         for (int via = 0; via < 2; via++) { /* interleaved: the machine's noise falls on both */
             struct itest_http_response r;
-            gw_post(&r, via ? NULL : b[0], "/v1/chat/completions", body, NULL, 0);
-            if (r.status != 200)
-                free(body);
+            gw_chat(&r, via ? NULL : b[0], GW_SINGLE, "how long does this take", NULL, 0);
             itest_assert_http_status(&r, "POST", via ? "the gateway" : b[0], 200);
             itest_stats_add(via ? through : direct, r.total_s * 1e3);
             itest_http_response_free(&r);
         }
     }
-    free(body);
     double p[] = {50, 95};
     const char *names[][3] = {{"direct_p50_ms", "gateway_p50_ms", "overhead_p50_ms"},
                               {"direct_p95_ms", "gateway_p95_ms", "overhead_p95_ms"}};

@@ -26,7 +26,7 @@ static void drive(const char *what, const char *prefix, int connections, double 
     snprintf(url, sizeof url, "%s/v1/chat/completions", gw_url());
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", itest_llm_api_key());
     const char *headers[] = {"Content-Type: application/json", auth, NULL};
-    char *body = gw_chat_body(GW_MODEL, "load through the gateway", false);
+    char *body = gw_chat_body(GW_MODEL, "load through the gateway");
     struct itest_load_request req = {
         .method = "POST", .url = url, .headers = headers, .body = body, .body_len = strlen(body)};
     const struct itest_config *c = itest_config();

@@ -79,8 +79,8 @@ void gateway_routes_by_model(void **state)
             if (strcmp(a[i], j < nb ? b[j] : e[j - nb]) == 0)
                 itest_skip("%s shares backend %s with %s or %s: routing cannot be told apart",
                            GW_MODEL, a[i], GW_SINGLE, GW_EMBEDDING);
-    char *chat_a = gw_chat_body(GW_MODEL, "route me", false);
-    char *chat_b = gw_chat_body(GW_SINGLE, "route me", false);
+    char *chat_a = gw_chat_body(GW_MODEL, "route me");
+    char *chat_b = gw_chat_body(GW_SINGLE, "route me");
     char embed[256];
     snprintf(embed, sizeof embed, "{\"model\": \"%s\", \"input\": \"route me\"}", GW_EMBEDDING);
     send_routed(GW_MODEL, "/v1/chat/completions", chat_a, ROUTED);
@@ -104,10 +104,8 @@ void gateway_routes_by_model(void **state)
 void gateway_unknown_model(void **state)
 {
     (void)state;
-    char *body = gw_chat_body("itest-no-such-model", "hello", false);
     struct itest_http_response r;
-    gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);
-    free(body);
+    gw_chat(&r, NULL, "itest-no-such-model", "hello", NULL, 0);
     itest_assert_http_status(&r, "POST", "/v1/chat/completions", 404);
     cJSON *err = cJSON_Parse(r.body);
     const char *code =
@@ -129,14 +127,12 @@ void gateway_replicas_share_load(void **state)
     (void)state;
     const char *a[GW_MAX_BACKENDS];
     size_t n = gw_backends(GW_MODEL, a, 2);
-    char *body = gw_chat_body(GW_MODEL, "share the load", false);
     for (int i = 0; i < BALANCE_REQUESTS; i++) {
         struct itest_http_response r;
-        gw_post(&r, NULL, "/v1/chat/completions", body, NULL, 0);
+        gw_chat(&r, NULL, GW_MODEL, "share the load", NULL, 0);
         itest_assert_http_status(&r, "POST", "/v1/chat/completions", 200);
         itest_http_response_free(&r);
     }
-    free(body);
     double even = 1.0 / (double)n;
     for (size_t i = 0; i < n; i++) {
         double share = (double)gw_count(a[i]) / BALANCE_REQUESTS;
