@@ -11,6 +11,7 @@
 #     libxml2      itest::xml      (the report tool's streaming parse)
 #     pcre2        itest::pcre2    (the report tool's failure rules, JIT-compiled)
 #     sqlite3      itest::sqlite3  (the report tool's result history)
+#     libgit2      itest::libgit2  (the repo pool's workspaces, the e2e runner's commits)
 #     http_parser  itest::http_parser (the load generator reads answers with it)
 #     threads      Threads::Threads
 #
@@ -74,6 +75,8 @@ macro(itest_find_dependency name)
         _itest_pkg_target(itest::pcre2 PCRE2 libpcre2-8 "PCRE2" libpcre2-dev)
     elseif("${name}" STREQUAL "sqlite3")
         _itest_pkg_target(itest::sqlite3 SQLITE3 "sqlite3>=3.35" "SQLite 3.35 or later" libsqlite3-dev)
+    elseif("${name}" STREQUAL "libgit2")
+        _itest_pkg_target(itest::libgit2 LIBGIT2 "libgit2>=1.5" "libgit2 1.5 or later" libgit2-dev)
     elseif("${name}" STREQUAL "http_parser")
         # Debian ships neither a CMake config nor a pkg-config file for it.
         if(NOT TARGET itest::http_parser)
@@ -97,8 +100,8 @@ endmacro()
 
 # This build uses all of them.
 if(PROJECT_NAME STREQUAL "itest")
-    foreach(_dep cmocka cjson curl postgresql openssl microhttpd libxml2 pcre2 sqlite3 http_parser
-                 threads)
+    foreach(_dep cmocka cjson curl postgresql openssl microhttpd libxml2 pcre2 sqlite3 libgit2
+                 http_parser threads)
         itest_find_dependency(${_dep})
     endforeach()
 endif()
