@@ -4,7 +4,8 @@
 #
 #   mocks     itest-mock for every service whose URL variable is unset, found through
 #             <run state dir>/mocks.json; it first stops the mocks of runs that have ended
-#             (an interrupted run) under the state root
+#             (an interrupted run) under the state root; with SEEDS, the repo pool serves a
+#             bare repository per seed project there (working trees for the e2e runner)
 #   postgres  a throwaway cluster from the cached template (<PG_WORK_DIR>), postgres.json
 #   pgbouncer transaction pooling in front of it (after postgres, stopped before it)
 #   alertmanager  with MONITOR: Alertmanager and the drill (an itest-mock of its own, the
@@ -16,7 +17,7 @@
 #             the njs module GATEWAY_NJS, else the program's default), gateway.json; nothing
 #             when GATEWAY_URL is set
 #
-#   itest_add_fixtures(MOCK exe PG exe STATE_DIR root PG_WORK_DIR dir RULES file
+#   itest_add_fixtures(MOCK exe PG exe STATE_DIR root PG_WORK_DIR dir RULES file [SEEDS dir]
 #                      [MONITOR exe [MONITORING_RULES file]] [GATEWAY exe [GATEWAY_NJS file]])
 #
 # MOCK, PG, MONITOR and GATEWAY are targets (itest-mock or itest::itest-mock) or paths. Each ctest run keeps its
@@ -37,7 +38,7 @@ function(_itest_program out program)
 endfunction()
 
 function(itest_add_fixtures)
-    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES;MONITOR;MONITORING_RULES;GATEWAY;GATEWAY_NJS" "")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "MOCK;PG;STATE_DIR;PG_WORK_DIR;RULES;SEEDS;MONITOR;MONITORING_RULES;GATEWAY;GATEWAY_NJS" "")
     foreach(required MOCK PG STATE_DIR PG_WORK_DIR RULES)
         if(NOT arg_${required})
             message(FATAL_ERROR "itest_add_fixtures: ${required} is required")
@@ -59,7 +60,8 @@ set(env "ITEST_STATE_DIR=set:${run}")
 add_test(mocks.start [==[@mock@]==] --service all --skip-configured --replace
          --reap-stale [==[@root@]==] --detach --state-file "${run}/mocks.json"
          --data-dir "${run}" --log "${run}/mocks.log" --rules [==[@rules@]==]
-         --capacity 16 --api-key itest-mock-key --vector-api-key itest-mock-vector-key)
+         --capacity 16 --api-key itest-mock-key --vector-api-key itest-mock-vector-key
+         @seeds@)
 set_tests_properties(mocks.start PROPERTIES FIXTURES_SETUP mocks LABELS fixture TIMEOUT ${t60}
                      ENVIRONMENT_MODIFICATION "${env}")
 add_test(mocks.stop [==[@mock@]==] --stop --state-file "${run}/mocks.json")
@@ -86,6 +88,10 @@ set_tests_properties(postgres.start postgres.stop pgbouncer.start pgbouncer.stop
 ]=])
     set(run_time "${_ITEST_RUN_TIME_SCRIPT}")
     set(rules "${arg_RULES}")
+    set(seeds "")
+    if(arg_SEEDS)
+        set(seeds "--seeds [==[${arg_SEEDS}]==]")
+    endif()
     set(sql "")
     if(DEFINED ITEST_DATA_DIR) # an installed itest: the template gets its platform schema
         set(sql "--sql-dir [==[${ITEST_DATA_DIR}/sql]==]")

@@ -65,6 +65,12 @@ static void usage(FILE *out)
         "                         atomically, once every service accepts connections\n"
         "  --api-key KEY          LLM: require \"Authorization: Bearer KEY\"\n"
         "  --capacity N           repo pool: slots (8)\n"
+        "  --repos DIR            repo pool: serve the bare repositories NAME.git in DIR; a\n"
+        "                         slot of one gets a working tree cloned from it (path),\n"
+        "                         removed when the slot is released or expires\n"
+        "  --seeds DIR            repo pool: first make each directory of DIR a bare\n"
+        "                         repository NAME.git with one commit on main (in --repos\n"
+        "                         DIR, else in the data directory, removed at exit)\n"
         "  --max-artifact-bytes N artifact store: largest body, K/M/G suffixes (1G)\n"
         "  --max-records N        task registry: tasks + events + artifact records kept\n"
         "                         before POSTs answer 507 (200000)\n"
@@ -171,6 +177,8 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         OPT_STATE,
         OPT_KEY,
         OPT_CAPACITY,
+        OPT_REPOS,
+        OPT_SEEDS,
         OPT_MAX_BYTES,
         OPT_RULES,
         OPT_FAULTS,
@@ -203,6 +211,8 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         {"state-file", required_argument, 0, OPT_STATE},
         {"api-key", required_argument, 0, OPT_KEY},
         {"capacity", required_argument, 0, OPT_CAPACITY},
+        {"repos", required_argument, 0, OPT_REPOS},
+        {"seeds", required_argument, 0, OPT_SEEDS},
         {"max-artifact-bytes", required_argument, 0, OPT_MAX_BYTES},
         {"max-records", required_argument, 0, OPT_RECORDS},
         {"vector-api-key", required_argument, 0, OPT_VECTOR_KEY},
@@ -320,6 +330,12 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
             break;
         case OPT_DATA:
             o->data_dir = optarg;
+            break;
+        case OPT_REPOS:
+            o->repos_dir = optarg;
+            break;
+        case OPT_SEEDS:
+            o->seeds_dir = optarg;
             break;
         case OPT_JOURNAL:
             rc =

@@ -1,11 +1,15 @@
 /* Repo Pool Manager: a fixed number of slots (--capacity), each leased for ttl_s seconds;
  * 503 with Retry-After when every slot is taken (CONTRACTS.md). Expired leases return to the
- * pool on the next request that looks. */
+ * pool on the next request that looks. A slot of a repository the pool serves (--repos,
+ * --seeds) gets a working tree cloned from it, removed when the slot is given back or expires;
+ * any other name gets a slot whose path no tree is made for. */
 #include "server.h"
 #include "util.h"
+#include "workspaces.h"
 
 #include "itest/clock.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,8 +19,9 @@
 struct slot {
     bool used;
     char id[40];
-    char repo[257];
-    char path[384];
+    char repo[PATH_MAX + 8]; /* as asked, or a served repository's URL */
+    char path[PATH_MAX];
+    bool tree; /* path is a working tree of a served repository */
     uint64_t allocated_wall, expires_mono, expires_wall;
 };
 
@@ -27,7 +32,17 @@ struct pool {
     uint64_t next_seq;
     uint64_t newest_seq; /* the latest slot's, for pool.new_slot_unlisted */
     unsigned long long allocations, releases, expirations, exhausted;
+    struct mock_workspaces *ws; /* NULL: no repository is served */
 };
+
+/* Lock held: the slot is free again, its working tree gone. */
+static void give_back(struct pool *p, struct slot *s)
+{
+    s->used = false;
+    if (s->tree)
+        mock_workspaces_remove(p->ws, s->id);
+    s->tree = false;
+}
 
 static int init(struct mock_service *svc)
 {
@@ -37,6 +52,15 @@ static int init(struct mock_service *svc)
     p->capacity = (size_t)svc->opts->capacity;
     p->slots = calloc(p->capacity, sizeof *p->slots);
     if (!p->slots) {
+        free(p);
+        return -1;
+    }
+    const struct mock_options *o = svc->opts;
+    char err[2048];
+    if ((o->repos_dir || o->seeds_dir) && mock_workspaces_open(&p->ws, o->repos_dir, o->seeds_dir,
+                                                               o->data_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "itest-mock: repo-pool: %s\n", err);
+        free(p->slots);
         free(p);
         return -1;
     }
@@ -51,6 +75,7 @@ static void destroy(struct mock_service *svc)
     if (!p)
         return;
     pthread_mutex_destroy(&p->lock);
+    mock_workspaces_close(p->ws);
     free(p->slots);
     free(p);
     svc->state = NULL;
@@ -61,7 +86,8 @@ static void reset(struct mock_service *svc)
     struct pool *p = svc->state;
     pthread_mutex_lock(&p->lock);
     for (size_t i = 0; i < p->capacity; i++)
-        p->slots[i].used = false;
+        if (p->slots[i].used)
+            give_back(p, &p->slots[i]);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -73,7 +99,7 @@ static size_t sweep(struct pool *p)
     for (size_t i = 0; i < p->capacity; i++) {
         struct slot *s = &p->slots[i];
         if (s->used && s->expires_mono <= now) {
-            s->used = false;
+            give_back(p, s);
             p->expirations++;
         }
         in_use += s->used;
@@ -84,7 +110,7 @@ static size_t sweep(struct pool *p)
 static cJSON *slot_json(const struct mock_request *req, const struct slot *s)
 {
     cJSON *o = cJSON_CreateObject();
-    char at[40], repo[262];
+    char at[40], repo[PATH_MAX + 16];
     itest_format_rfc3339(at, sizeof at,
                          mock_mutated(req, MOCK_MUT_POOL_EXPIRES_AT_WRONG) ? s->allocated_wall
                                                                            : s->expires_wall);
@@ -167,14 +193,31 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
             if (mock_mutated(req, MOCK_MUT_POOL_SLOT_IDS_SHARED))
                 snprintf(s->id, sizeof s->id, "%016llx",
                          (unsigned long long)mock_hash(s->repo, strlen(s->repo), 0));
+            char url[PATH_MAX + 8], name[256], why[2048];
+            s->tree = s != &overbooked && mock_workspaces_find(p->ws, repo->valuestring, url,
+                                                               sizeof url, name, sizeof name);
+            /* cloned with the lock held: a release or an expiry never meets a half-made tree */
+            if (s->tree && mock_workspaces_clone(p->ws, s->id, url, name, s->path, sizeof s->path,
+                                                 why, sizeof why) != 0) {
+                s->used = s->tree = false;
+                pthread_mutex_unlock(&p->lock);
+                mock_reply_error(req, 500, "clone_failed", "%s", why);
+                cJSON_Delete(body);
+                return;
+            }
+            if (s->tree)
+                snprintf(s->repo, sizeof s->repo, "%s", url);
             const char *base = strrchr(s->repo, '/');
             base = base && base[1] ? base + 1 : s->repo;
-            snprintf(s->path, sizeof s->path, "/srv/repo-pool/slot-%zu/%s",
-                     mock_mutated(req, MOCK_MUT_POOL_PATHS_SHARED) ? 0 : index, base);
-            for (char *c = s->path + strlen("/srv/repo-pool/"); *c; c++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/",
+            if (!s->tree) {
+                snprintf(s->path, sizeof s->path, "/srv/repo-pool/slot-%zu/%.256s",
+                         mock_mutated(req, MOCK_MUT_POOL_PATHS_SHARED) ? 0 : index, base);
+                for (char *c = s->path + strlen("/srv/repo-pool/"); *c; c++)
+                    if (!strchr(
+                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/",
                             *c))
-                    *c = '_';
+                        *c = '_';
+            }
             s->allocated_wall = itest_wall_ns();
             s->expires_mono = itest_now_ns() + (uint64_t)(lease_s * 1e9);
             s->expires_wall = s->allocated_wall + (uint64_t)(ttl_s * 1e9);
@@ -226,7 +269,8 @@ static void one(struct mock_service *svc, struct mock_request *req, const char *
     struct slot *s = find(p, id);
     cJSON *out = s && !release ? slot_json(req, s) : NULL;
     if (s && release) {
-        s->used = mock_mutated(req, MOCK_MUT_POOL_RELEASE_KEEPS_SLOT);
+        if (!mock_mutated(req, MOCK_MUT_POOL_RELEASE_KEEPS_SLOT))
+            give_back(p, s);
         p->releases++;
     }
     bool given_out = false, lenient = mock_mutated(req, MOCK_MUT_POOL_DOUBLE_RELEASE_204);

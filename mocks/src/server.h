@@ -24,10 +24,12 @@
 #include "itest/platform.h" /* enum itest_service: the services and their names */
 
 struct mock_options {
-    const char *bind;    /* address to listen on */
-    unsigned port;       /* 0: ephemeral */
-    const char *api_key; /* LLM: Bearer key required when set */
-    long capacity;       /* repo pool slots */
+    const char *bind;      /* address to listen on */
+    unsigned port;         /* 0: ephemeral */
+    const char *api_key;   /* LLM: Bearer key required when set */
+    long capacity;         /* repo pool slots */
+    const char *repos_dir; /* repo pool: the bare repositories served (NULL: none) */
+    const char *seeds_dir; /* repo pool: seed projects made into bare repositories */
     uint64_t max_artifact_bytes;
     const char *rules_path; /* LLM reply rules */
     const char *data_dir;   /* where big bodies spill */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void every_service_answers(void **state)
 {
@@ -28,6 +29,37 @@ static void every_service_answers(void **state)
         itest_assert_http_status(&r, "GET", url, 200);
         itest_http_response_free(&r);
     }
+}
+
+/* The fixture's pool serves the seed projects (SEEDS): a wordcount slot is a working tree of
+ * it, gone once the slot is released. */
+static void seeded_repository_is_served(void **state)
+{
+    (void)state;
+    itest_require_mock(ITEST_REPO_POOL);
+    char url[512], where[700];
+    snprintf(url, sizeof url, "%s/slots", itest_require_service(ITEST_REPO_POOL));
+    struct itest_http_response r;
+    itest_http_json(&r, "POST", url, "{\"repo\": \"wordcount\", \"ttl_s\": 60}");
+    itest_assert_http_status(&r, "POST", url, 201);
+    cJSON *slot = itest_json_parse_or_fail(r.body, r.body_len, url);
+    const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(slot, "path"));
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(slot, "slot_id"));
+    char makefile[4200];
+    snprintf(makefile, sizeof makefile, "%s/Makefile", path ? path : "(no path)");
+    bool tree = access(makefile, F_OK) == 0;
+    snprintf(where, sizeof where, "%s/%s", url, id ? id : "none");
+    itest_http_response_free(&r);
+    itest_http_json(&r, "DELETE", where, NULL);
+    itest_assert_http_status(&r, "DELETE", where, 204);
+    itest_http_response_free(&r);
+    itest_check(tree,
+                "the fixture's pool should clone the wordcount seed into the slot's path: "
+                "no %s",
+                makefile);
+    itest_check(access(makefile, F_OK) != 0, "the released slot's tree %s is still there",
+                makefile);
+    cJSON_Delete(slot);
 }
 
 static void scoped_fault_is_retried_and_journaled(void **state)
@@ -109,6 +141,7 @@ static void real_targets_skip_fault_cases_and_missing_mocks_fail(void **state)
 
 static const struct itest_case cases[] = {
     ITEST_CASE(every_service_answers),
+    ITEST_CASE(seeded_repository_is_served),
     ITEST_CASE(scoped_fault_is_retried_and_journaled),
     ITEST_CASE(scoped_mutation_breaks_this_case_only),
     ITEST_CASE(fault_case_probe),
