@@ -19,9 +19,9 @@
 struct slot {
     bool used;
     char id[40];
-    char repo[PATH_MAX + 8]; /* as asked, or a served repository's URL */
-    char path[PATH_MAX];
-    bool tree; /* path is a working tree of a served repository */
+    char repo[257]; /* as asked, or the served repository's name */
+    char path[384]; /* for a repository not served (a served one's is its working tree) */
+    bool tree;      /* a served repository: repo names it, the slot has a working tree */
     uint64_t allocated_wall, expires_mono, expires_wall;
 };
 
@@ -107,18 +107,22 @@ static size_t sweep(struct pool *p)
     return in_use;
 }
 
-static cJSON *slot_json(const struct mock_request *req, const struct slot *s)
+static cJSON *slot_json(const struct pool *p, const struct mock_request *req, const struct slot *s)
 {
     cJSON *o = cJSON_CreateObject();
-    char at[40], repo[PATH_MAX + 16];
+    char at[40], repo[PATH_MAX + 16], url[PATH_MAX + 8], tree[PATH_MAX];
+    if (s->tree) {
+        mock_workspaces_url(p->ws, s->repo, url, sizeof url);
+        mock_workspaces_tree(p->ws, s->id, s->repo, tree, sizeof tree);
+    }
     itest_format_rfc3339(at, sizeof at,
                          mock_mutated(req, MOCK_MUT_POOL_EXPIRES_AT_WRONG) ? s->allocated_wall
                                                                            : s->expires_wall);
-    snprintf(repo, sizeof repo, "%s%s", s->repo,
+    snprintf(repo, sizeof repo, "%s%s", s->tree ? url : s->repo,
              mock_mutated(req, MOCK_MUT_POOL_REPO_NOT_ECHOED) ? ".git" : "");
     cJSON_AddStringToObject(o, "slot_id", s->id);
     cJSON_AddStringToObject(o, "repo", repo);
-    cJSON_AddStringToObject(o, "path", s->path);
+    cJSON_AddStringToObject(o, "path", s->tree ? tree : s->path);
     cJSON_AddStringToObject(o, "expires_at", at);
     return o;
 }
@@ -193,24 +197,22 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
             if (mock_mutated(req, MOCK_MUT_POOL_SLOT_IDS_SHARED))
                 snprintf(s->id, sizeof s->id, "%016llx",
                          (unsigned long long)mock_hash(s->repo, strlen(s->repo), 0));
-            char url[PATH_MAX + 8], name[256], why[2048];
-            s->tree = s != &overbooked && mock_workspaces_find(p->ws, repo->valuestring, url,
-                                                               sizeof url, name, sizeof name);
+            char why[2048];
+            s->tree = s != &overbooked &&
+                      mock_workspaces_find(p->ws, repo->valuestring, s->repo, sizeof s->repo);
             /* cloned with the lock held: a release or an expiry never meets a half-made tree */
-            if (s->tree && mock_workspaces_clone(p->ws, s->id, url, name, s->path, sizeof s->path,
-                                                 why, sizeof why) != 0) {
+            if (s->tree && mock_workspaces_clone(p->ws, s->id, s->repo, why, sizeof why) != 0) {
                 s->used = s->tree = false;
                 pthread_mutex_unlock(&p->lock);
                 mock_reply_error(req, 500, "clone_failed", "%s", why);
                 cJSON_Delete(body);
                 return;
             }
-            if (s->tree)
-                snprintf(s->repo, sizeof s->repo, "%s", url);
+
             const char *base = strrchr(s->repo, '/');
             base = base && base[1] ? base + 1 : s->repo;
             if (!s->tree) {
-                snprintf(s->path, sizeof s->path, "/srv/repo-pool/slot-%zu/%.256s",
+                snprintf(s->path, sizeof s->path, "/srv/repo-pool/slot-%zu/%s",
                          mock_mutated(req, MOCK_MUT_POOL_PATHS_SHARED) ? 0 : index, base);
                 for (char *c = s->path + strlen("/srv/repo-pool/"); *c; c++)
                     if (!strchr(
@@ -222,7 +224,7 @@ static void allocate(struct mock_service *svc, struct mock_request *req)
             s->expires_mono = itest_now_ns() + (uint64_t)(lease_s * 1e9);
             s->expires_wall = s->allocated_wall + (uint64_t)(ttl_s * 1e9);
             p->allocations++;
-            cJSON *out = slot_json(req, s);
+            cJSON *out = slot_json(p, req, s);
             pthread_mutex_unlock(&p->lock);
             mock_reply_json(req, 201, out);
         }
@@ -242,7 +244,7 @@ static void list(struct mock_service *svc, struct mock_request *req)
     bool unlisted = mock_mutated(req, MOCK_MUT_POOL_NEW_SLOT_UNLISTED);
     for (size_t i = 0; i < p->capacity; i++)
         if (p->slots[i].used && !(unlisted && strcmp(p->slots[i].id, newest) == 0))
-            cJSON_AddItemToArray(items, slot_json(req, &p->slots[i]));
+            cJSON_AddItemToArray(items, slot_json(p, req, &p->slots[i]));
     pthread_mutex_unlock(&p->lock);
     cJSON_AddNumberToObject(root, "capacity",
                             (double)p->capacity +
@@ -267,7 +269,7 @@ static void one(struct mock_service *svc, struct mock_request *req, const char *
     struct pool *p = svc->state;
     pthread_mutex_lock(&p->lock);
     struct slot *s = find(p, id);
-    cJSON *out = s && !release ? slot_json(req, s) : NULL;
+    cJSON *out = s && !release ? slot_json(p, req, s) : NULL;
     if (s && release) {
         if (!mock_mutated(req, MOCK_MUT_POOL_RELEASE_KEEPS_SLOT))
             give_back(p, s);

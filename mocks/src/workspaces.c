@@ -99,8 +99,8 @@ void mock_workspaces_close(struct mock_workspaces *w)
     free(w);
 }
 
-bool mock_workspaces_find(const struct mock_workspaces *w, const char *repo, char *url,
-                          size_t url_len, char *name, size_t name_len)
+bool mock_workspaces_find(const struct mock_workspaces *w, const char *repo, char *name,
+                          size_t name_len)
 {
     if (!w)
         return false;
@@ -127,15 +127,27 @@ bool mock_workspaces_find(const struct mock_workspaces *w, const char *repo, cha
     snprintf(bare, sizeof bare, "%s/%s.git", w->repos, base);
     if (!is_dir(bare))
         return false;
-    snprintf(url, url_len, "file://%s", bare);
     snprintf(name, name_len, "%s", base);
     return true;
 }
 
-int mock_workspaces_clone(struct mock_workspaces *w, const char *slot_id, const char *url,
-                          const char *name, char *path, size_t path_len, char *err, size_t errlen)
+void mock_workspaces_url(const struct mock_workspaces *w, const char *name, char *url, size_t len)
 {
-    snprintf(path, path_len, "%s/%s/%s", w->trees, slot_id, name);
+    snprintf(url, len, "file://%s/%s.git", w->repos, name);
+}
+
+void mock_workspaces_tree(const struct mock_workspaces *w, const char *slot_id, const char *name,
+                          char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s/%s", w->trees, slot_id, name);
+}
+
+int mock_workspaces_clone(struct mock_workspaces *w, const char *slot_id, const char *name,
+                          char *err, size_t errlen)
+{
+    char url[PATH_MAX + 300], path[PATH_MAX + 300];
+    mock_workspaces_url(w, name, url, sizeof url);
+    mock_workspaces_tree(w, slot_id, name, path, sizeof path);
     if (itest_git_clone(url, path, false, err, errlen) == 0)
         return 0;
     mock_workspaces_remove(w, slot_id);

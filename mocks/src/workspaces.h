@@ -18,14 +18,21 @@ int mock_workspaces_open(struct mock_workspaces **out, const char *repos_dir, co
 void mock_workspaces_close(struct mock_workspaces *w);
 
 /* Whether repo (a name, NAME.git, its path or its file:// URL) is one of the served
- * repositories: then its URL and its name go into url and name. */
-bool mock_workspaces_find(const struct mock_workspaces *w, const char *repo, char *url,
-                          size_t url_len, char *name, size_t name_len);
+ * repositories: then its name goes into name. */
+bool mock_workspaces_find(const struct mock_workspaces *w, const char *repo, char *name,
+                          size_t name_len);
 
-/* Clones url as the working tree of slot_id: <trees>/<slot_id>/<name>, into path. Returns 0, or
- * -1 with libgit2's error in err (and nothing left). */
-int mock_workspaces_clone(struct mock_workspaces *w, const char *slot_id, const char *url,
-                          const char *name, char *path, size_t path_len, char *err, size_t errlen);
+/* The served repository name's URL: file://<repos>/<name>.git. */
+void mock_workspaces_url(const struct mock_workspaces *w, const char *name, char *url, size_t len);
+
+/* Where slot_id's working tree of name is: <trees>/<slot_id>/<name>. */
+void mock_workspaces_tree(const struct mock_workspaces *w, const char *slot_id, const char *name,
+                          char *path, size_t len);
+
+/* Clones the served repository name as slot_id's working tree. Returns 0, or -1 with libgit2's
+ * error in err (and nothing left). */
+int mock_workspaces_clone(struct mock_workspaces *w, const char *slot_id, const char *name,
+                          char *err, size_t errlen);
 
 /* Removes slot_id's working tree (nothing when it has none). */
 void mock_workspaces_remove(struct mock_workspaces *w, const char *slot_id);
