@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool thresholds_set(void)
@@ -21,16 +22,19 @@ static bool thresholds_set(void)
 static bool cpu_sample(const struct perf_resources *r, double *cpu, double *scraped)
 {
     char expr[512];
-    double at = itest_prom_now(); /* both queries at one instant: the same scrape */
-    snprintf(expr, sizeof expr, "process_cpu_seconds_total{instance=\"%s\"}", r->instance);
-    const cJSON *res = itest_prom_query_at(expr, at);
-    if (cJSON_GetArraySize(res) < 1)
+    /* a range selector answers the samples with their own scrape times, value and time in
+     * one query (two queries could see two different scrapes) */
+    snprintf(expr, sizeof expr, "process_cpu_seconds_total{instance=\"%s\"}[%.0fs]", r->instance,
+             3 * itest_prom_interval_s() + 5);
+    const cJSON *res = itest_prom_query(expr);
+    const cJSON *values = cJSON_GetObjectItem(cJSON_GetArrayItem(res, 0), "values");
+    int n = cJSON_GetArraySize(values);
+    if (n < 1)
         return false;
-    *cpu = itest_prom_sample_value(cJSON_GetArrayItem(res, 0));
-    snprintf(expr, sizeof expr, "timestamp(process_cpu_seconds_total{instance=\"%s\"})",
-             r->instance);
-    res = itest_prom_query_at(expr, at);
-    *scraped = cJSON_GetArraySize(res) ? itest_prom_sample_value(cJSON_GetArrayItem(res, 0)) : NAN;
+    const cJSON *last = cJSON_GetArrayItem(values, n - 1);
+    const cJSON *t = cJSON_GetArrayItem(last, 0), *v = cJSON_GetArrayItem(last, 1);
+    *scraped = cJSON_IsNumber(t) ? t->valuedouble : NAN;
+    *cpu = cJSON_IsString(v) ? strtod(v->valuestring, NULL) : NAN;
     return !isnan(*cpu) && !isnan(*scraped);
 }
 
