@@ -49,6 +49,7 @@ void integrity_tasks(void **state);
 void integrity_task_events(void **state);
 void integrity_artifacts(void **state);
 void integrity_llm_calls(void **state);
+void integrity_task_commits(void **state);
 void integrity_covers_every_constraint(void **state);
 
 /* transactions_test.c */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const db_tables[] = {"tasks", "task_events", "artifacts", "llm_calls"};
+const char *const db_tables[] = {"tasks", "task_events", "artifacts", "llm_calls", "task_commits"};
 const int db_n_tables = sizeof db_tables / sizeof *db_tables;
 
 /* Copies the target's tables into the case's schema: columns, defaults, identity, checks,
@@ -36,13 +36,14 @@ static void clone_target(struct db_case *db)
     }
     snprintf(sql, sizeof sql, "SET search_path TO %s", target);
     itest_pg_run(db->conn, sql);
-    PGresult *fks = itest_pg_exec(db->conn,
-                                  "SELECT c.relname, con.conname, pg_get_constraintdef(con.oid) "
-                                  "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
-                                  "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                  "WHERE n.nspname = $1 AND con.contype = 'f' "
-                                  "AND c.relname = ANY ($2::text[])",
-                                  db->target, "{tasks,task_events,artifacts,llm_calls}");
+    PGresult *fks =
+        itest_pg_exec(db->conn,
+                      "SELECT c.relname, con.conname, pg_get_constraintdef(con.oid) "
+                      "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+                      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE n.nspname = $1 AND con.contype = 'f' "
+                      "AND c.relname = ANY ($2::text[])",
+                      db->target, "{tasks,task_events,artifacts,llm_calls,task_commits}");
     snprintf(sql, sizeof sql, "SET search_path TO %s", schema);
     itest_pg_run(db->conn, sql);
     for (int r = 0; r < PQntuples(fks); r++) {

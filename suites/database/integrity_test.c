@@ -10,6 +10,8 @@
 #include <string.h>
 
 #define T1 "'00000000-0000-4000-8000-000000000001'"
+#define T2 "'00000000-0000-4000-8000-000000000002'"
+#define COMMIT "'0123456789abcdef0123456789abcdef01234567'"
 #define NO_TASK "'00000000-0000-4000-8000-0000000000ff'"
 #define SHA                                                                                        \
     "'"                                                                                            \
@@ -110,6 +112,25 @@ static const struct bad_row bad_rows[] = {
     {"llm_calls", "llm_calls.model NOT NULL", "23502",
      "INSERT INTO llm_calls (model, prompt_tokens, completion_tokens, total_tokens, latency_ms) "
      "VALUES (NULL, 1, 1, 2, 1)"},
+
+    {"task_commits", "task_commits_pkey", "23505",
+     "INSERT INTO task_commits (task_id, repo, branch, commit_id) VALUES (" T1
+     ", 'r', 'itest/b', " COMMIT ")"},
+    {"task_commits", "task_commits_task_fkey", "23503",
+     "INSERT INTO task_commits (task_id, repo, branch, commit_id) VALUES (" NO_TASK
+     ", 'r', 'itest/b', " COMMIT ")"},
+    {"task_commits", "task_commits_repo_not_blank", "23514",
+     "INSERT INTO task_commits (task_id, repo, branch, commit_id) VALUES (" T2
+     ", ' ', 'itest/b', " COMMIT ")"},
+    {"task_commits", "task_commits_branch_not_blank", "23514",
+     "INSERT INTO task_commits (task_id, repo, branch, commit_id) VALUES (" T2 ", 'r', '', " COMMIT
+     ")"},
+    {"task_commits", "task_commits_commit_hex", "23514",
+     "INSERT INTO task_commits (task_id, repo, branch, commit_id) VALUES (" T2
+     ", 'r', 'itest/b', 'HEAD')"},
+    {"task_commits", "task_commits.commit_id NOT NULL", "23502",
+     "INSERT INTO task_commits (task_id, repo, branch, commit_id) VALUES (" T2
+     ", 'r', 'itest/b', NULL)"},
 };
 
 /* One good row per table: the bad rows above differ from these in one value. */
@@ -121,6 +142,10 @@ static const char *const good_rows[] = {
     "INSERT INTO llm_calls (task_id, request_id, model, prompt_tokens, completion_tokens, "
     "total_tokens, latency_ms, ttft_ms, finish_reason) "
     "VALUES (" T1 ", 'req-1', 'mock-small', 12, 30, 42, 250, 40, 'stop')",
+    "INSERT INTO tasks (id, title) VALUES (" T2 ", 'a second task')",
+    "INSERT INTO task_commits (task_id, repo, branch, commit_id) VALUES (" T1
+    ", 'file:///srv/wordcount.git', 'itest/"
+    "00000000-0000-4000-8000-000000000001', " COMMIT ")",
 };
 
 static void check_table(void **state, const char *table)
@@ -174,6 +199,11 @@ void integrity_artifacts(void **state)
 void integrity_llm_calls(void **state)
 {
     check_table(state, "llm_calls");
+}
+
+void integrity_task_commits(void **state)
+{
+    check_table(state, "task_commits");
 }
 
 /* A constraint added to fixtures/sql without a bad row here fails this case. */

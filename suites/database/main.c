@@ -27,6 +27,7 @@ static const struct itest_case cases[] = {
     DB_CASE(integrity_task_events),
     DB_CASE(integrity_artifacts),
     DB_CASE(integrity_llm_calls),
+    DB_CASE(integrity_task_commits),
     DB_CASE(integrity_covers_every_constraint),
     DB_CASE(transaction_rolls_back_whole),
     DB_CASE(foreign_keys_cascade_and_restrict),
