@@ -22,11 +22,38 @@ void e2e_verify_succeeded_at(const char *file, int line, struct runner_result *r
 
 /* The runner failed at step with category, and left nothing half-done: the task failed (or
  * cancelled) with a task.failed event naming the step and category, no artifact, no database
- * row, no slot. */
+ * row, no slot; in the workspace mode also no branch itest/<task> in the bare repository and
+ * the slot's working tree gone. */
 #define e2e_verify_failed(res, step, category)                                                     \
     e2e_verify_failed_at(__FILE__, __LINE__, res, step, category)
 void e2e_verify_failed_at(const char *file, int line, struct runner_result *res,
                           enum runner_step step, const char *category);
+
+/* The workspace mode's success on every system: the registry's task succeeded with the events
+ * task.started, tests.passed, commit.pushed, artifact.uploaded (patch, then log) and
+ * task.succeeded and both artifacts recorded; the store holds the patch (naming the commit) and
+ * the test log byte for byte; the database the commit row and both artifact rows; the bare
+ * repository's branch itest/<task> is the commit, whose parent is the base and which changes
+ * exactly files (sorted, NULL-terminated); the slot is free and its working tree gone. */
+#define e2e_verify_committed(res, files) e2e_verify_committed_at(__FILE__, __LINE__, res, files)
+void e2e_verify_committed_at(const char *file, int line, struct runner_result *res,
+                             const char *const *files);
+
+/* The task's registry events include one of type whose message contains message_part (NULL:
+ * any message). */
+bool e2e_has_event(const char *task_id, const char *type, const char *message_part);
+
+/* The repository the workspace cases ask the pool for: E2E_REPO, else "wordcount" (the
+ * fixture's seed). */
+const char *e2e_repo(void);
+
+/* Setup of the workspace cases: e2e_setup's, and against a real pool a skip unless E2E_REPO
+ * names its repository of the wordcount seed. */
+int e2e_workspace_setup(void **state);
+
+/* The bare repository the slot's repo URL names (file:// or a path), into buf; NULL when it is
+ * not on this machine. */
+const char *e2e_bare_path(const struct runner_result *res, char *buf, size_t len);
 
 /* Remembers a successful workflow's task for the teardown to remove its rows and artifact.
  * Thread-safe. */

@@ -18,6 +18,12 @@
         .resource_lock = "repo_pool"                                                               \
     }
 
+#define WORKSPACE_CASE(fn_)                                                                        \
+    {                                                                                              \
+        .name = #fn_, .fn = fn_, .setup = e2e_workspace_setup, .teardown = e2e_teardown,           \
+        .labels = "workspace", .resource_lock = "repo_pool"                                        \
+    }
+
 static const struct itest_case cases[] = {
     E2E_CASE(e2e_workflow_succeeds),
     E2E_CASE(e2e_workflow_through_responses),
@@ -30,6 +36,22 @@ static const struct itest_case cases[] = {
     FAULT_CASE(e2e_retry_after_transient_failure),
     E2E_CASE(e2e_parallel_workflows_no_crosstalk),
     E2E_CASE(e2e_stress_200_workflows),
+    WORKSPACE_CASE(e2e_workspace_several_files_pass),
+    WORKSPACE_CASE(e2e_workspace_implementation_fails),
+    WORKSPACE_CASE(e2e_workspace_tests_fail),
+    WORKSPACE_CASE(e2e_workspace_hang_is_killed),
+    WORKSPACE_CASE(e2e_workspace_dependency_builds_on_its_branch),
+    WORKSPACE_CASE(e2e_workspace_dependency_failed_never_runs),
+    WORKSPACE_CASE(e2e_workspace_path_outside_fails),
+    WORKSPACE_CASE(e2e_workspace_reply_names_no_file),
+    WORKSPACE_CASE(e2e_workspace_push_rejected),
+    WORKSPACE_CASE(e2e_workspace_repo_missing),
+    WORKSPACE_CASE(e2e_workspace_corrupt_ref),
+    WORKSPACE_CASE(e2e_workspace_not_writable),
+    WORKSPACE_CASE(e2e_workspace_file_size_limit),
+    WORKSPACE_CASE(e2e_workspace_slot_expires),
+    WORKSPACE_CASE(e2e_workspace_parallel_no_crosstalk),
+    WORKSPACE_CASE(e2e_workspace_stress_100_tasks),
 };
 
 ITEST_SUITE_MAIN(cases)

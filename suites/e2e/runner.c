@@ -1,5 +1,6 @@
 /* The agent runner; see runner.h. */
 #include "runner.h"
+#include "runner_internal.h"
 
 #include "itest/clock.h"
 #include "itest/code_check.h"
@@ -21,9 +22,13 @@
 #include <string.h>
 #include <time.h>
 
-#define URL_MAX 2048
 #define DEFAULT_SLOT_WAIT_S 30.0
 #define SLOT_TTL_S 300
+/* The convention the workspace mode reads replies by (itest_code_files). */
+#define WORKSPACE_SYSTEM_PROMPT                                                                    \
+    "You work in a C project's git repository. Answer with the complete content of every file "    \
+    "you add or change, each in a fenced block whose info string names its path relative to the "  \
+    "repository's root, such as ```c path=src/parse.c"
 
 const char *runner_step_name(enum runner_step step)
 {
@@ -39,13 +44,16 @@ const char *runner_step_name(enum runner_step step)
         [STEP_RECORD_ARTIFACT] = "record_artifact",
         [STEP_MARK_SUCCEEDED] = "mark_succeeded",
         [STEP_RELEASE_SLOT] = "release_slot",
+        [STEP_DEPENDENCY] = "dependency",
+        [STEP_WORKSPACE] = "workspace",
+        [STEP_BUILD] = "build",
+        [STEP_TEST] = "test",
+        [STEP_GIT] = "git",
     };
     return (unsigned)step < sizeof names / sizeof names[0] ? names[step] : "unknown";
 }
 
-static int fail(struct runner_result *res, enum runner_step step, const char *category,
-                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(struct runner_result *res, enum runner_step step, const char *category,
+int runner_fail(struct runner_result *res, enum runner_step step, const char *category,
                 const char *fmt, ...)
 {
     res->failed_step = step;
@@ -57,9 +65,7 @@ static int fail(struct runner_result *res, enum runner_step step, const char *ca
     return -1;
 }
 
-static void url_of(char url[URL_MAX], enum itest_service s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void url_of(char url[URL_MAX], enum itest_service s, const char *fmt, ...)
+void runner_url_of(char url[URL_MAX], enum itest_service s, const char *fmt, ...)
 {
     char err[256];
     const char *base = itest_service_url(s, err, sizeof err);
@@ -71,7 +77,7 @@ static void url_of(char url[URL_MAX], enum itest_service s, const char *fmt, ...
 }
 
 /* url with any credentials replaced, for messages (secrets never reach output). */
-static const char *redacted(char buf[URL_MAX], const char *url)
+const char *runner_redacted(char buf[URL_MAX], const char *url)
 {
     char *r = itest_redact(url);
     snprintf(buf, URL_MAX, "%s", r ? r : "<url>");
@@ -89,12 +95,12 @@ static int fail_status(struct runner_result *res, enum runner_step step, const c
     const char *cat = itest_http_category(r);
     char described[2048];
     itest_http_describe(described, sizeof described, method, url, r, expect);
-    return fail(res, step, cat ? cat : "assertion", "%s", described);
+    return runner_fail(res, step, cat ? cat : "assertion", "%s", described);
 }
 
 /* Sends a JSON request and checks the status; on success parses the body into *out (when out is
  * not NULL). On failure records step, category and "METHOD url: status/error" and returns -1. */
-static int call(struct runner_result *res, enum runner_step step, const char *method,
+int runner_call(struct runner_result *res, enum runner_step step, const char *method,
                 const char *url, const char *json, long expect, int retries, cJSON **out,
                 int *attempts)
 {
@@ -115,8 +121,8 @@ static int call(struct runner_result *res, enum runner_step step, const char *me
         rc = fail_status(res, step, method, url, expect, &r);
     else if (out && !(*out = cJSON_ParseWithLength(r.body, r.body_len))) {
         char shown[URL_MAX];
-        rc = fail(res, step, ITEST_CATEGORY_INVALID_JSON, "%s %s: the %ld reply is not JSON",
-                  method, redacted(shown, url), r.status);
+        rc = runner_fail(res, step, ITEST_CATEGORY_INVALID_JSON, "%s %s: the %ld reply is not JSON",
+                         method, runner_redacted(shown, url), r.status);
     }
     itest_http_response_free(&r);
     return rc;
@@ -127,43 +133,43 @@ static int copy_string(struct runner_result *res, enum runner_step step, char *d
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, member);
     if (!cJSON_IsString(v) || strlen(v->valuestring) >= len)
-        return fail(res, step, ITEST_CATEGORY_INVALID_JSON, "the reply has no usable string \"%s\"",
-                    member);
+        return runner_fail(res, step, ITEST_CATEGORY_INVALID_JSON,
+                           "the reply has no usable string \"%s\"", member);
     memcpy(dst, v->valuestring, strlen(v->valuestring) + 1);
     return 0;
 }
 
-static int post_event(struct runner_result *res, enum runner_step step, const char *type,
+int runner_post_event(struct runner_result *res, enum runner_step step, const char *type,
                       const char *message)
 {
     char url[URL_MAX];
-    url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/events", res->task_id);
+    runner_url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/events", res->task_id);
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "type", type);
     cJSON_AddStringToObject(body, "message", message);
     char *json = cJSON_PrintUnformatted(body);
     cJSON_Delete(body);
     cJSON *event = NULL;
-    int rc = json ? call(res, step, "POST", url, json, 201, -1, &event, NULL)
-                  : fail(res, step, "other", "out of memory");
+    int rc = json ? runner_call(res, step, "POST", url, json, 201, -1, &event, NULL)
+                  : runner_fail(res, step, "other", "out of memory");
     cJSON_Delete(event);
     free(json);
     return rc;
 }
 
-static int set_status(struct runner_result *res, enum runner_step step, const char *status)
+int runner_set_status(struct runner_result *res, enum runner_step step, const char *status)
 {
     char url[URL_MAX], json[64];
-    url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", res->task_id);
+    runner_url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/status", res->task_id);
     snprintf(json, sizeof json, "{\"status\": \"%s\"}", status);
     cJSON *task = NULL;
-    int rc = call(res, step, "PATCH", url, json, 200, -1, &task, NULL);
+    int rc = runner_call(res, step, "PATCH", url, json, 200, -1, &task, NULL);
     const char *now = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(task, "status"));
     char shown[URL_MAX];
     if (rc == 0 && (!now || strcmp(now, status) != 0))
-        rc = fail(res, step, ITEST_CATEGORY_INVALID_JSON,
-                  "PATCH %s: the task in the reply has status %s, not %s", redacted(shown, url),
-                  now ? now : "(none)", status);
+        rc = runner_fail(res, step, ITEST_CATEGORY_INVALID_JSON,
+                         "PATCH %s: the task in the reply has status %s, not %s",
+                         runner_redacted(shown, url), now ? now : "(none)", status);
     cJSON_Delete(task);
     return rc;
 }
@@ -171,7 +177,7 @@ static int set_status(struct runner_result *res, enum runner_step step, const ch
 static int create_task(struct runner_result *res, const struct runner_options *opt)
 {
     char url[URL_MAX];
-    url_of(url, ITEST_TASK_REGISTRY, "/tasks");
+    runner_url_of(url, ITEST_TASK_REGISTRY, "/tasks");
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "title", opt->title ? opt->title : "e2e task");
     cJSON_AddStringToObject(body, "spec", opt->prompt);
@@ -179,7 +185,7 @@ static int create_task(struct runner_result *res, const struct runner_options *o
     char *json = cJSON_PrintUnformatted(body);
     cJSON_Delete(body);
     cJSON *task = NULL;
-    int rc = call(res, STEP_CREATE_TASK, "POST", url, json, 201, -1, &task, NULL);
+    int rc = runner_call(res, STEP_CREATE_TASK, "POST", url, json, 201, -1, &task, NULL);
     free(json);
     if (rc == 0)
         rc = copy_string(res, STEP_CREATE_TASK, res->task_id, sizeof res->task_id, task, "id");
@@ -196,9 +202,20 @@ static void sleep_s(double s)
 /* A slot, waiting as Retry-After says (1 s when it says nothing) while the pool is exhausted. */
 static int allocate_slot(struct runner_result *res, const struct runner_options *opt)
 {
-    char url[URL_MAX], json[256], shown[URL_MAX];
-    url_of(url, ITEST_REPO_POOL, "/slots");
-    snprintf(json, sizeof json, "{\"repo\": \"e2e-%s\", \"ttl_s\": %d}", res->task_id, SLOT_TTL_S);
+    char url[URL_MAX], json[1024], shown[URL_MAX];
+    runner_url_of(url, ITEST_REPO_POOL, "/slots");
+    cJSON *ask = cJSON_CreateObject();
+    if (opt->repo) {
+        cJSON_AddStringToObject(ask, "repo", opt->repo);
+    } else {
+        char name[96];
+        snprintf(name, sizeof name, "e2e-%s", res->task_id);
+        cJSON_AddStringToObject(ask, "repo", name);
+    }
+    cJSON_AddNumberToObject(ask, "ttl_s", opt->slot_ttl_s > 0 ? opt->slot_ttl_s : SLOT_TTL_S);
+    if (!cJSON_PrintPreallocated(ask, json, sizeof json, false))
+        json[0] = '\0';
+    cJSON_Delete(ask);
     double budget = opt->slot_wait_max_s > 0 ? opt->slot_wait_max_s : DEFAULT_SLOT_WAIT_S;
     static const char *const headers[] = {"Content-Type: application/json", NULL};
     struct itest_http_request req = {.method = "POST",
@@ -218,9 +235,9 @@ static int allocate_slot(struct runner_result *res, const struct runner_options 
         if (wait < 0)
             wait = 1.0;
         if (res->slot_waited_s + wait > budget)
-            return fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_HTTP_5XX,
-                        "POST %s: the pool stayed exhausted for %.1f s (%d attempts)",
-                        redacted(shown, url), res->slot_waited_s, res->slot_attempts);
+            return runner_fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_HTTP_5XX,
+                               "POST %s: the pool stayed exhausted for %.1f s (%d attempts)",
+                               runner_redacted(shown, url), res->slot_waited_s, res->slot_attempts);
         sleep_s(wait);
         res->slot_waited_s += wait;
     }
@@ -229,11 +246,17 @@ static int allocate_slot(struct runner_result *res, const struct runner_options 
     if (r.status != 201) {
         rc = fail_status(res, STEP_ALLOCATE_SLOT, "POST", url, 201, &r);
     } else if (!(slot = cJSON_ParseWithLength(r.body, r.body_len))) {
-        rc = fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_INVALID_JSON,
-                  "POST %s: the 201 reply is not JSON", redacted(shown, url));
+        rc = runner_fail(res, STEP_ALLOCATE_SLOT, ITEST_CATEGORY_INVALID_JSON,
+                         "POST %s: the 201 reply is not JSON", runner_redacted(shown, url));
     } else {
         rc = copy_string(res, STEP_ALLOCATE_SLOT, res->slot_id, sizeof res->slot_id, slot,
                          "slot_id");
+        if (rc == 0 && opt->repo)
+            rc = copy_string(res, STEP_ALLOCATE_SLOT, res->repo_url, sizeof res->repo_url, slot,
+                             "repo");
+        if (rc == 0 && opt->repo)
+            rc = copy_string(res, STEP_ALLOCATE_SLOT, res->workspace, sizeof res->workspace, slot,
+                             "path");
     }
     cJSON_Delete(slot);
     itest_http_response_free(&r);
@@ -279,12 +302,14 @@ enum runner_llm_api runner_llm_api(const struct runner_options *opt)
     return api;
 }
 
-/* Asks the LLM and keeps the model, usage and latency for the database. */
+/* Asks the LLM and keeps the model, usage and latency for the database; *code is the reply's
+ * C block, or in the workspace mode the whole reply (its blocks name their files). */
 static int ask_llm(struct runner_result *res, const struct runner_options *opt, char **code)
 {
     struct itest_llm_request req = {.prompt = opt->prompt,
-                                    .system = "Answer with one C code block.",
-                                    .max_tokens = 512,
+                                    .system = opt->repo ? WORKSPACE_SYSTEM_PROMPT
+                                                        : "Answer with one C code block.",
+                                    .max_tokens = opt->repo ? 4096 : 512,
                                     .timeout_s = opt->llm_timeout_s,
                                     .responses = runner_llm_api(opt) == RUNNER_LLM_RESPONSES};
     struct itest_llm_reply reply;
@@ -293,7 +318,7 @@ static int ask_llm(struct runner_result *res, const struct runner_options *opt, 
     res->llm_latency_ms = lround((itest_now_s() - t0) * 1000.0);
     res->llm_attempts = reply.http.attempts;
     if (rc != 0) {
-        fail(res, STEP_LLM, reply.category, "%s", reply.error);
+        runner_fail(res, STEP_LLM, reply.category, "%s", reply.error);
     } else {
         snprintf(res->model, sizeof res->model, "%s",
                  reply.model ? reply.model : itest_llm_model());
@@ -301,10 +326,13 @@ static int ask_llm(struct runner_result *res, const struct runner_options *opt, 
         res->completion_tokens = reply.completion_tokens;
         res->total_tokens = reply.total_tokens;
         if (res->prompt_tokens < 0 || res->completion_tokens < 0)
-            rc = fail(res, STEP_LLM, ITEST_CATEGORY_INVALID_JSON, "the reply carried no usage");
-        else if (!(*code = itest_code_extract_c(reply.content)))
-            rc = fail(res, STEP_VALIDATE, "assertion", "the reply has no C code block: %.200s",
-                      reply.content);
+            rc = runner_fail(res, STEP_LLM, ITEST_CATEGORY_INVALID_JSON,
+                             "the reply carried no usage");
+        else if (opt->repo && !(*code = strdup(reply.content ? reply.content : "")))
+            rc = runner_fail(res, STEP_LLM, "other", "out of memory");
+        else if (!opt->repo && !(*code = itest_code_extract_c(reply.content)))
+            rc = runner_fail(res, STEP_VALIDATE, "assertion",
+                             "the reply has no C code block: %.200s", reply.content);
     }
     itest_llm_reply_free(&reply);
     return rc;
@@ -315,49 +343,77 @@ static int validate(struct runner_result *res, const char *code)
     char diag[1024];
     int rc = itest_code_check_c(code, diag, sizeof diag);
     if (rc == 1)
-        return fail(res, STEP_VALIDATE, "assertion", "cc -fsyntax-only rejects the code: %s", diag);
+        return runner_fail(res, STEP_VALIDATE, "assertion", "cc -fsyntax-only rejects the code: %s",
+                           diag);
     if (rc != 0)
-        return fail(res, STEP_VALIDATE, "other", "the compiler did not run: %s", diag);
+        return runner_fail(res, STEP_VALIDATE, "other", "the compiler did not run: %s", diag);
     return 0;
 }
 
-/* Uploads "<header naming the task>\n<code>": the bytes differ per task, so cross-talk between
- * parallel runners would show in the store. */
-static int upload(struct runner_result *res, const struct runner_options *opt, const char *code)
+/* PUTs len bytes as key, with upload_retries, and checks the store's sha256 of them (put into
+ * sha). */
+static int put_artifact(struct runner_result *res, const struct runner_options *opt,
+                        const char *key, const char *bytes, size_t len, const char *content_type,
+                        char sha[65])
 {
-    if (asprintf(&res->artifact, "/* itest e2e task %s */\n%s", res->task_id, code) < 0) {
-        res->artifact = NULL;
-        return fail(res, STEP_UPLOAD, "other", "out of memory");
-    }
-    res->artifact_size = strlen(res->artifact);
-    itest_sha256_hex(res->sha256, res->artifact, res->artifact_size);
-    snprintf(res->artifact_key, sizeof res->artifact_key, "e2e/%s/solution.c", res->task_id);
-    char url[URL_MAX], shown[URL_MAX];
-    url_of(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", res->artifact_key);
-    static const char *const headers[] = {"Content-Type: text/x-c", NULL};
+    itest_sha256_hex(sha, bytes, len);
+    char url[URL_MAX], shown[URL_MAX], type[128];
+    runner_url_of(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", key);
+    snprintf(type, sizeof type, "Content-Type: %s", content_type);
+    const char *const headers[] = {type, NULL};
     struct itest_http_request req = {.method = "PUT",
                                      .url = url,
                                      .headers = headers,
-                                     .body = res->artifact,
-                                     .body_len = res->artifact_size,
+                                     .body = bytes,
+                                     .body_len = len,
                                      .retries = opt->upload_retries,
                                      .retry_transport_errors = true};
     struct itest_http_response r;
     itest_http_send(&r, &req);
-    res->upload_attempts = r.attempts;
+    res->upload_attempts += r.attempts;
     int rc = 0;
     if (r.status != 201 && r.status != 200) {
         rc = fail_status(res, STEP_UPLOAD, "PUT", url, 201, &r);
     } else {
         cJSON *doc = cJSON_ParseWithLength(r.body, r.body_len);
-        const cJSON *sha = cJSON_GetObjectItemCaseSensitive(doc, "sha256");
-        if (!cJSON_IsString(sha) || strcmp(sha->valuestring, res->sha256) != 0)
-            rc = fail(res, STEP_UPLOAD, ITEST_CATEGORY_INVALID_JSON,
-                      "PUT %s: the store's sha256 %s is not the upload's %s", redacted(shown, url),
-                      cJSON_IsString(sha) ? sha->valuestring : "(missing)", res->sha256);
+        const cJSON *got = cJSON_GetObjectItemCaseSensitive(doc, "sha256");
+        if (!cJSON_IsString(got) || strcmp(got->valuestring, sha) != 0)
+            rc = runner_fail(res, STEP_UPLOAD, ITEST_CATEGORY_INVALID_JSON,
+                             "PUT %s: the store's sha256 %s is not the upload's %s",
+                             runner_redacted(shown, url),
+                             cJSON_IsString(got) ? got->valuestring : "(missing)", sha);
         cJSON_Delete(doc);
     }
     itest_http_response_free(&r);
+    return rc;
+}
+
+/* Uploads "<header naming the task>\n<code>": the bytes differ per task, so cross-talk between
+ * parallel runners would show in the store. In the workspace mode: the commit as a patch, then
+ * make test's log. */
+static int upload(struct runner_result *res, const struct runner_options *opt, const char *code)
+{
+    snprintf(res->artifact_key, sizeof res->artifact_key, "e2e/%s/%s", res->task_id,
+             opt->repo ? "change.patch" : "solution.c");
+    if (opt->repo) {
+        char err[1024];
+        if (itest_git_patch(res->workspace, "HEAD", &res->artifact, &res->artifact_size, err,
+                            sizeof err) != 0)
+            return runner_fail(res, STEP_GIT, RUNNER_CATEGORY_GIT, "the commit as a patch: %s",
+                               err);
+    } else if (asprintf(&res->artifact, "/* itest e2e task %s */\n%s", res->task_id, code) < 0) {
+        res->artifact = NULL;
+        return runner_fail(res, STEP_UPLOAD, "other", "out of memory");
+    } else {
+        res->artifact_size = strlen(res->artifact);
+    }
+    int rc = put_artifact(res, opt, res->artifact_key, res->artifact, res->artifact_size,
+                          opt->repo ? "text/x-diff" : "text/x-c", res->sha256);
+    if (rc == 0 && opt->repo) {
+        snprintf(res->log_key, sizeof res->log_key, "e2e/%s/test.log", res->task_id);
+        rc = put_artifact(res, opt, res->log_key, res->log ? res->log : "", res->log_size,
+                          "text/plain", res->log_sha256);
+    }
     return rc;
 }
 
@@ -376,17 +432,26 @@ static int db_step(struct runner_result *res, PGconn *db, const char *sql,
     if (itest_pg_try(NULL, sqlstate, err, sizeof err, db, sql, params, n) == 0)
         return 0;
     const char *category = itest_pg_category(sqlstate);
-    return fail(res, STEP_DATABASE, category ? category : "other", "database: %s: %s", sql, err);
+    return runner_fail(res, STEP_DATABASE, category ? category : "other", "database: %s: %s", sql,
+                       err);
 }
 
-/* The task, its LLM call, its artifact and its events in one transaction. */
+/* "N tests passed": the tests.passed event's message. */
+static const char *tests_passed_text(struct runner_result *res)
+{
+    static __thread char text[64];
+    snprintf(text, sizeof text, "%d tests passed", res->tests_passed);
+    return text;
+}
+
+/* The task, its LLM call, its artifacts, its commit and its events in one transaction. */
 static int record_in_database(struct runner_result *res, const struct runner_options *opt)
 {
     char err[512];
     PGconn *db = runner_db_open(err, sizeof err);
     if (!db)
-        return fail(res, STEP_DATABASE, itest_pg_open_category(ITEST_PG_DIRECT, err),
-                    "database: %s", err);
+        return runner_fail(res, STEP_DATABASE, itest_pg_open_category(ITEST_PG_DIRECT, err),
+                           "database: %s", err);
     char prompt_tokens[24], completion_tokens[24], total_tokens[24], latency[24], size[24];
     snprintf(prompt_tokens, sizeof prompt_tokens, "%ld", res->prompt_tokens);
     snprintf(completion_tokens, sizeof completion_tokens, "%ld", res->completion_tokens);
@@ -413,12 +478,37 @@ static int record_in_database(struct runner_result *res, const struct runner_opt
                      "INSERT INTO artifacts (task_id, key, sha256, size_bytes)"
                      " VALUES ($1, $2, $3, $4)",
                      (const char *const[]){res->task_id, res->artifact_key, res->sha256, size}, 4);
-    if (rc == 0)
+    if (rc == 0 && !opt->repo)
         rc = db_step(res, db,
                      "INSERT INTO task_events (task_id, type, message) VALUES"
                      " ($1, 'task.started', 'slot ' || $2), ($1, 'artifact.uploaded', $3),"
                      " ($1, 'task.succeeded', '')",
                      (const char *const[]){res->task_id, res->slot_id, res->artifact_key}, 3);
+    if (rc == 0 && opt->repo) {
+        char log_size[24];
+        snprintf(log_size, sizeof log_size, "%zu", res->log_size);
+        rc = db_step(res, db,
+                     "INSERT INTO artifacts (task_id, key, sha256, size_bytes)"
+                     " VALUES ($1, $2, $3, $4)",
+                     (const char *const[]){res->task_id, res->log_key, res->log_sha256, log_size},
+                     4);
+    }
+    if (rc == 0 && opt->repo)
+        rc = db_step(res, db,
+                     "INSERT INTO task_commits (task_id, repo, branch, commit_id)"
+                     " VALUES ($1, $2, $3, $4)",
+                     (const char *const[]){res->task_id, res->repo_url, res->branch, res->commit},
+                     4);
+    if (rc == 0 && opt->repo)
+        rc = db_step(res, db,
+                     "INSERT INTO task_events (task_id, type, message) VALUES"
+                     " ($1, 'task.started', 'slot ' || $2), ($1, 'tests.passed', $3),"
+                     " ($1, 'commit.pushed', $4 || ' ' || $5), ($1, 'artifact.uploaded', $6),"
+                     " ($1, 'artifact.uploaded', $7), ($1, 'task.succeeded', '')",
+                     (const char *const[]){res->task_id, res->slot_id, tests_passed_text(res),
+                                           res->branch, res->commit, res->artifact_key,
+                                           res->log_key},
+                     7);
     if (rc == 0 && opt->before_commit)
         opt->before_commit(opt->hook_arg, db);
     if (rc == 0)
@@ -454,36 +544,64 @@ static void forget_database_rows(struct runner_result *res)
 
 /* The failure path: the task failed (or cancelled, if it never ran) with an event saying why,
  * and the artifact, the rows and the slot given back. */
-static void give_back(struct runner_result *res, bool running, bool uploaded, bool committed,
-                      bool slot_held)
+static void give_back(struct runner_result *res, const struct runner_options *opt, bool running,
+                      bool uploaded, bool committed, bool slot_held)
 {
-    char url[URL_MAX];
+    char url[URL_MAX], err[800];
     struct runner_result scratch = {0};
     memcpy(scratch.task_id, res->task_id, sizeof scratch.task_id);
-    if (uploaded) {
+    for (int i = 0; i < 2 && uploaded; i++) {
+        const char *key = i == 0 ? res->artifact_key : res->log_key;
+        if (!key[0])
+            continue;
         /* 404 is fine: a failed upload may never have landed */
-        url_of(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", res->artifact_key);
-        if (call(&scratch, STEP_UPLOAD, "DELETE", url, NULL, 204, -1, NULL, NULL) != 0 &&
+        runner_url_of(url, ITEST_ARTIFACT_STORE, "/artifacts/%s", key);
+        if (runner_call(&scratch, STEP_UPLOAD, "DELETE", url, NULL, 204, -1, NULL, NULL) != 0 &&
             !strstr(scratch.error, "got 404"))
             res->cleanup_failed = true;
     }
     if (committed)
         forget_database_rows(res);
+    /* a pushed branch of a failed task would look like its result */
+    if (res->pushed && itest_git_push(res->workspace, res->branch, true, err, sizeof err) != 0) {
+        res->cleanup_failed = true;
+        snprintf(res->cleanup_error, sizeof res->cleanup_error, "deleting the pushed %s: %s",
+                 res->branch, err);
+    }
     if (res->task_id[0]) {
         char message[1200];
         snprintf(message, sizeof message, "%s: [%s] %s", runner_step_name(res->failed_step),
                  res->category ? res->category : "other", res->error);
-        if (post_event(&scratch, res->failed_step, "task.failed", message) != 0 ||
-            set_status(&scratch, res->failed_step, running ? "failed" : "cancelled") != 0)
+        if (runner_post_event(&scratch, res->failed_step, "task.failed", message) != 0 ||
+            runner_set_status(&scratch, res->failed_step, running ? "failed" : "cancelled") != 0)
             res->cleanup_failed = true;
     }
     if (slot_held) {
-        url_of(url, ITEST_REPO_POOL, "/slots/%s", res->slot_id);
-        if (call(&scratch, STEP_RELEASE_SLOT, "DELETE", url, NULL, 204, -1, NULL, NULL) != 0)
+        if (opt->before_release)
+            opt->before_release(opt->hook_arg, res);
+        runner_url_of(url, ITEST_REPO_POOL, "/slots/%s", res->slot_id);
+        /* 404 is fine once the lease was found lost: the slot went back by itself */
+        bool lost = res->failed_step == STEP_WORKSPACE && strstr(res->error, "no longer leased");
+        if (runner_call(&scratch, STEP_RELEASE_SLOT, "DELETE", url, NULL, 204, -1, NULL, NULL) !=
+                0 &&
+            !(lost && strstr(scratch.error, "got 404")))
             res->cleanup_failed = true;
     }
     if (res->cleanup_failed && !res->cleanup_error[0])
         snprintf(res->cleanup_error, sizeof res->cleanup_error, "%s", scratch.error);
+}
+
+/* Records an artifact on the registry's task. */
+static int record_artifact(struct runner_result *res, const char *key, const char *sha, size_t size)
+{
+    char url[URL_MAX], json[512];
+    runner_url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/artifacts", res->task_id);
+    snprintf(json, sizeof json, "{\"key\": \"%s\", \"sha256\": \"%s\", \"size\": %zu}", key, sha,
+             size);
+    cJSON *record = NULL; /* JSON like every body of the contract */
+    int rc = runner_call(res, STEP_RECORD_ARTIFACT, "POST", url, json, 201, -1, &record, NULL);
+    cJSON_Delete(record);
+    return rc;
 }
 
 int runner_run(struct runner_result *res, const struct runner_options *opt)
@@ -493,45 +611,61 @@ int runner_run(struct runner_result *res, const struct runner_options *opt)
     char *code = NULL;
     bool running = false, uploaded = false, committed = false, slot_held = false;
     int rc = create_task(res, opt);
-    if (rc == 0 && (rc = allocate_slot(res, opt)) == 0)
-        slot_held = true;
-    if (rc == 0 && (rc = set_status(res, STEP_MARK_RUNNING, "running")) == 0)
+    if (rc == 0 && opt->after_task)
+        rc = runner_wait_for_dependency(res, opt);
+    if (rc == 0) {
+        double t = itest_now_s();
+        rc = allocate_slot(res, opt);
+        res->allocate_s = itest_now_s() - t;
+        slot_held = res->slot_id[0] != '\0'; /* leased even when its reply lacked a field */
+    }
+    if (rc == 0 && opt->after_allocate)
+        opt->after_allocate(opt->hook_arg, res);
+    if (rc == 0 && (rc = runner_set_status(res, STEP_MARK_RUNNING, "running")) == 0)
         running = true;
     if (rc == 0)
-        rc = post_event(res, STEP_MARK_RUNNING, "task.started", res->slot_id);
+        rc = runner_post_event(res, STEP_MARK_RUNNING, "task.started", res->slot_id);
     if (rc == 0)
         rc = ask_llm(res, opt, &code);
-    if (rc == 0)
+    if (rc == 0 && !opt->repo)
         rc = validate(res, code);
+    if (rc == 0 && opt->repo)
+        rc = runner_work_in_tree(res, opt, code);
+    if (rc == 0 && opt->repo)
+        rc = runner_post_event(res, STEP_TEST, "tests.passed", tests_passed_text(res));
+    if (rc == 0 && opt->repo) {
+        char pushed[256];
+        snprintf(pushed, sizeof pushed, "%s %s", res->branch, res->commit);
+        rc = runner_post_event(res, STEP_GIT, "commit.pushed", pushed);
+    }
     if (rc == 0 && (rc = upload(res, opt, code)) == 0)
         uploaded = true;
     if (rc == 0)
-        rc = post_event(res, STEP_UPLOAD, "artifact.uploaded", res->artifact_key);
+        rc = runner_post_event(res, STEP_UPLOAD, "artifact.uploaded", res->artifact_key);
+    if (rc == 0 && opt->repo)
+        rc = runner_post_event(res, STEP_UPLOAD, "artifact.uploaded", res->log_key);
     /* an upload that failed may still have landed (a cut connection after the write) */
     uploaded = uploaded || (rc != 0 && res->failed_step == STEP_UPLOAD);
     if (rc == 0 && (rc = record_in_database(res, opt)) == 0)
         committed = true;
-    if (rc == 0) {
-        char url[URL_MAX], json[512];
-        url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s/artifacts", res->task_id);
-        snprintf(json, sizeof json, "{\"key\": \"%s\", \"sha256\": \"%s\", \"size\": %zu}",
-                 res->artifact_key, res->sha256, res->artifact_size);
-        cJSON *record = NULL; /* JSON like every body of the contract */
-        rc = call(res, STEP_RECORD_ARTIFACT, "POST", url, json, 201, -1, &record, NULL);
-        cJSON_Delete(record);
-    }
     if (rc == 0)
-        rc = post_event(res, STEP_MARK_SUCCEEDED, "task.succeeded", res->artifact_key);
+        rc = record_artifact(res, res->artifact_key, res->sha256, res->artifact_size);
+    if (rc == 0 && opt->repo)
+        rc = record_artifact(res, res->log_key, res->log_sha256, res->log_size);
     if (rc == 0)
-        rc = set_status(res, STEP_MARK_SUCCEEDED, "succeeded");
+        rc = runner_post_event(res, STEP_MARK_SUCCEEDED, "task.succeeded", res->artifact_key);
+    if (rc == 0)
+        rc = runner_set_status(res, STEP_MARK_SUCCEEDED, "succeeded");
     if (rc == 0) {
         char url[URL_MAX];
-        url_of(url, ITEST_REPO_POOL, "/slots/%s", res->slot_id);
-        rc = call(res, STEP_RELEASE_SLOT, "DELETE", url, NULL, 204, -1, NULL, NULL);
+        if (opt->before_release)
+            opt->before_release(opt->hook_arg, res);
+        runner_url_of(url, ITEST_REPO_POOL, "/slots/%s", res->slot_id);
+        rc = runner_call(res, STEP_RELEASE_SLOT, "DELETE", url, NULL, 204, -1, NULL, NULL);
         slot_held = false; /* released, or refused: nothing more to do with it */
     }
     if (rc != 0 && res->failed_step != STEP_RELEASE_SLOT)
-        give_back(res, running, uploaded, committed, slot_held);
+        give_back(res, opt, running, uploaded, committed, slot_held);
     free(code);
     res->total_s = itest_now_s() - t0;
     return rc;
@@ -541,4 +675,8 @@ void runner_free(struct runner_result *res)
 {
     free(res->artifact);
     res->artifact = NULL;
+    free(res->log);
+    res->log = NULL;
+    itest_git_strings_free(res->files);
+    res->files = NULL;
 }

@@ -15,6 +15,8 @@
 #ifndef E2E_RUNNER_H
 #define E2E_RUNNER_H
 
+#include "itest/git.h"
+
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,7 +33,25 @@ enum runner_step {
     STEP_RECORD_ARTIFACT,
     STEP_MARK_SUCCEEDED,
     STEP_RELEASE_SLOT,
+    /* the workspace mode's (runner_options.repo) */
+    STEP_DEPENDENCY, /* waiting for the task this one builds on */
+    STEP_WORKSPACE,  /* the slot's working tree: the lease, the reply's paths, the writes */
+    STEP_BUILD,      /* make */
+    STEP_TEST,       /* make test */
+    STEP_GIT,        /* branch, commit, push */
 };
+
+/* The workspace mode's failure categories (task.failed's "[category]"), beside the HTTP and
+ * database ones of itest/category.h: */
+#define RUNNER_CATEGORY_IMPLEMENTATION "implementation" /* no file named, or it does not build */
+#define RUNNER_CATEGORY_TESTS "tests"                   /* it builds; the project's tests fail */
+#define RUNNER_CATEGORY_GIT "git"                       /* libgit2 refused: its text follows */
+#define RUNNER_CATEGORY_WORKSPACE                                                                  \
+    "workspace"                                 /* a path outside, a write refused, the lease lost \
+                                                 */
+#define RUNNER_CATEGORY_DEPENDENCY "dependency" /* the task it builds on did not succeed */
+
+struct runner_result;
 
 /* Which API the LLM step calls. */
 enum runner_llm_api {
@@ -51,6 +71,24 @@ struct runner_options {
      * session (to take the database away mid-run). */
     void (*before_commit)(void *arg, PGconn *session);
     void *hook_arg;
+
+    /* The workspace mode: the slot is for repository repo (the fixture's seed "wordcount", or
+     * E2E_REPO's against a real pool) and the runner works in the slot's working tree: the
+     * reply's files written, make and make test run, a commit on itest/<task> pushed, the patch
+     * and the test log uploaded. NULL: the single-file flow above. */
+    const char *repo;
+    const char *after_task;   /* a task whose branch itest/<id> this one builds on: waits for
+                                 it, and never runs when it did not succeed */
+    double dependency_wait_s; /* how long to wait for after_task (0: 120 s) */
+    double build_timeout_s;   /* make, and make test, each (0: 60 s) */
+    size_t output_max;        /* bytes of make's output kept (0: 256 KiB) */
+    size_t file_size_max;     /* RLIMIT_FSIZE of the writes (0: 1 MiB) */
+    int slot_ttl_s;           /* the lease asked for (0: 300) */
+    /* Test hooks, with hook_arg: the slot's tree known (res->workspace, res->repo_url), before
+     * the push, and before the slot's release (always called once a slot was held). */
+    void (*after_allocate)(void *arg, struct runner_result *res);
+    void (*before_push)(void *arg, struct runner_result *res);
+    void (*before_release)(void *arg, struct runner_result *res);
 };
 
 struct runner_result {
@@ -72,6 +110,21 @@ struct runner_result {
     int llm_attempts, upload_attempts, slot_attempts;
     double slot_waited_s;
     double total_s;
+
+    /* the workspace mode's: the patch is artifact_key/artifact/sha256 above */
+    char repo_url[1024];  /* the slot's "repo" */
+    char workspace[1024]; /* the slot's "path" */
+    char branch[128];     /* itest/<task id> */
+    char base_commit[ITEST_GIT_OID_HEX], commit[ITEST_GIT_OID_HEX];
+    char **files; /* the committed files, sorted (NULL-terminated) */
+    size_t n_files;
+    char failure[512]; /* the first failing line of make or make test */
+    int tests_passed;  /* "ok" lines of make test */
+    char log_key[256], log_sha256[65];
+    char *log; /* make test's output, as uploaded */
+    size_t log_size;
+    bool pushed;
+    double allocate_s, build_s, test_s, commit_s, push_s; /* per step, seconds */
 };
 
 /* Runs one task through every step and fills *res (zeroed first; free with runner_free). Returns

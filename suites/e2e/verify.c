@@ -4,6 +4,7 @@
 #include "itest/llm_capabilities.h"
 #include "itest/config.h"
 #include "itest/digest.h"
+#include "itest/git.h"
 #include "itest/http.h"
 #include "itest/json.h"
 #include "itest/mock_admin.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define URL_MAX 2048
 /* itest_check() reporting the caller's file and line. */
@@ -164,6 +166,162 @@ void e2e_verify_succeeded_at(const char *file, int line, struct runner_result *r
     e2e_track(res);
 }
 
+/* The slot's working tree was removed with its lease (a mock's; a real pool's is its own). */
+static void check_tree_gone(const char *file, int line, const struct runner_result *res)
+{
+    if (!res->workspace[0] || !itest_service_is_mock(ITEST_REPO_POOL))
+        return;
+    CHECK_AT(file, line, access(res->workspace, F_OK) != 0,
+             "pool: the working tree %s of released slot %s is still there", res->workspace,
+             res->slot_id);
+}
+
+/* The registry's event types of the task, comma-separated. */
+static void event_types(const char *file, int line, const char *task_id, char *types, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/tasks/%s/events", task_id);
+    cJSON *events = get_json(file, line, ITEST_TASK_REGISTRY, path);
+    types[0] = '\0';
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(events, "items"))
+    {
+        size_t used = strlen(types);
+        snprintf(types + used, len - used, "%s%s", used ? "," : "", string_of(ev, "type"));
+    }
+    cJSON_Delete(events);
+}
+
+bool e2e_has_event(const char *task_id, const char *type, const char *message_part)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/tasks/%s/events", task_id);
+    cJSON *events = get_json(__FILE__, __LINE__, ITEST_TASK_REGISTRY, path);
+    bool found = false;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(events, "items")) found |=
+        strcmp(string_of(ev, "type"), type) == 0 &&
+        (!message_part || strstr(string_of(ev, "message"), message_part));
+    cJSON_Delete(events);
+    return found;
+}
+
+/* The store holds exactly len bytes with sha256 sha at key. */
+static void check_stored(const char *file, int line, const char *key, const char *bytes, size_t len,
+                         const char *sha)
+{
+    char url[URL_MAX];
+    snprintf(url, sizeof url, "%s/artifacts/%s",
+             itest_require_service_at(file, line, ITEST_ARTIFACT_STORE), key);
+    struct itest_http_response r;
+    itest_http_json(&r, "GET", url, NULL);
+    itest_http_assert_status_at(file, line, &r, "GET", url, 200);
+    char got[65];
+    itest_sha256_hex(got, r.body, r.body_len);
+    bool same = r.body_len == len && (len == 0 || memcmp(r.body, bytes, len) == 0);
+    itest_http_response_free(&r);
+    CHECK_AT(file, line, same && strcmp(got, sha) == 0,
+             "store: %s holds %s, not the %zu bytes uploaded (%s)", key, got, len, sha);
+}
+
+void e2e_verify_committed_at(const char *file, int line, struct runner_result *res,
+                             const char *const *files)
+{
+    e2e_expect_success_at(file, line, res);
+    char path[512], types[512];
+    /* the registry: succeeded, both artifacts recorded, the events in order */
+    snprintf(path, sizeof path, "/tasks/%s", res->task_id);
+    cJSON *task = get_json(file, line, ITEST_TASK_REGISTRY, path);
+    char status[32], records[1024] = "", expect[1400];
+    snprintf(status, sizeof status, "%s", string_of(task, "status"));
+    const cJSON *art;
+    cJSON_ArrayForEach(art, cJSON_GetObjectItemCaseSensitive(task, "artifacts"))
+    {
+        size_t used = strlen(records);
+        snprintf(records + used, sizeof records - used, "%s%s %s", used ? "," : "",
+                 string_of(art, "key"), string_of(art, "sha256"));
+    }
+    cJSON_Delete(task);
+    CHECK_AT(file, line, strcmp(status, "succeeded") == 0,
+             "registry: task %s is '%s', expected 'succeeded'", res->task_id, status);
+    snprintf(expect, sizeof expect, "%s %s,%s %s", res->artifact_key, res->sha256, res->log_key,
+             res->log_sha256);
+    CHECK_AT(file, line, strcmp(records, expect) == 0,
+             "registry: task %s records artifacts [%s], expected [%s]", res->task_id, records,
+             expect);
+    event_types(file, line, res->task_id, types, sizeof types);
+    static const char want_events[] = "task.started,tests.passed,commit.pushed,artifact.uploaded,"
+                                      "artifact.uploaded,task.succeeded";
+    CHECK_AT(file, line, strcmp(types, want_events) == 0,
+             "registry: task %s has events [%s], expected [%s]", res->task_id, types, want_events);
+
+    /* the store: the patch and the test log, byte for byte */
+    check_stored(file, line, res->artifact_key, res->artifact, res->artifact_size, res->sha256);
+    check_stored(file, line, res->log_key, res->log, res->log_size, res->log_sha256);
+    CHECK_AT(file, line, res->artifact_size > 0 && strstr(res->artifact, res->commit),
+             "store: the patch %s does not name commit %s", res->artifact_key, res->commit);
+
+    /* the database: the commit and both artifacts */
+    PGconn *db = itest_pg_connect_at(file, line, ITEST_PG_DIRECT, itest_config()->db_schema);
+    const char *const id[] = {res->task_id};
+    char *row = itest_pg_value_at(file, line, db,
+                                  "SELECT repo || ' ' || branch || ' ' || commit_id FROM "
+                                  "task_commits WHERE task_id = $1",
+                                  id, 1);
+    snprintf(expect, sizeof expect, "%s %s %s", res->repo_url, res->branch, res->commit);
+    bool row_ok = row && strcmp(row, expect) == 0;
+    CHECK_AT(file, line, row_ok, "database: the commit row of task %s is '%s', expected '%s'",
+             res->task_id, row ? row : "NULL", expect);
+    free(row);
+    long long arts = count_rows(file, line, db, "artifacts", "task_id", res->task_id);
+    char *st = itest_pg_value_at(file, line, db, "SELECT status FROM tasks WHERE id = $1", id, 1);
+    bool st_ok = st && strcmp(st, "succeeded") == 0;
+    free(st);
+    itest_pg_disconnect(db);
+    CHECK_AT(file, line, arts == 2 && st_ok,
+             "database: task %s has %lld artifact rows (expected 2) and status ok=%d", res->task_id,
+             arts, st_ok);
+
+    /* the bare repository: the branch at the commit, on the base, with exactly the files */
+    char bare[1024], at[ITEST_GIT_OID_HEX], parent[ITEST_GIT_OID_HEX], err[1024];
+    if (e2e_bare_path(res, bare, sizeof bare)) {
+        int found = itest_git_resolve(bare, res->branch, at, err, sizeof err);
+        CHECK_AT(file, line, found == 0 && strcmp(at, res->commit) == 0,
+                 "git: %s's branch %s is %s, expected the pushed commit %s", bare, res->branch,
+                 found == 0   ? at
+                 : found == 1 ? "missing"
+                              : err,
+                 res->commit);
+        char *msg = NULL, **got = NULL;
+        size_t n = 0;
+        int rc = itest_git_commit_info(bare, res->commit, &msg, parent, &got, &n, err, sizeof err);
+        CHECK_AT(file, line, rc == 0, "git: commit %s in %s: %s", res->commit, bare, err);
+        char listed[1024] = "", wanted[1024] = "";
+        for (size_t i = 0; i < n; i++) {
+            size_t used = strlen(listed);
+            snprintf(listed + used, sizeof listed - used, "%s%s", i ? "," : "", got[i]);
+        }
+        for (size_t i = 0; files && files[i]; i++) {
+            size_t used = strlen(wanted);
+            snprintf(wanted + used, sizeof wanted - used, "%s%s", i ? "," : "", files[i]);
+        }
+        bool named = msg && strstr(msg, res->task_id);
+        free(msg);
+        itest_git_strings_free(got);
+        CHECK_AT(file, line, strcmp(listed, wanted) == 0,
+                 "git: commit %s changes [%s], expected exactly [%s]", res->commit, listed, wanted);
+        CHECK_AT(file, line, strcmp(parent, res->base_commit) == 0,
+                 "git: commit %s's parent is %s, expected the base %s", res->commit, parent,
+                 res->base_commit);
+        CHECK_AT(file, line, named, "git: commit %s's message does not name task %s", res->commit,
+                 res->task_id);
+    }
+    /* the pool: the slot free, its tree gone */
+    check_slot_free(file, line, res->slot_id);
+    check_tree_gone(file, line, res);
+    e2e_track(res);
+}
+
 void e2e_verify_failed_at(const char *file, int line, struct runner_result *res,
                           enum runner_step step, const char *category)
 {
@@ -183,7 +341,8 @@ void e2e_verify_failed_at(const char *file, int line, struct runner_result *res,
     char status[32];
     snprintf(status, sizeof status, "%s", string_of(task, "status"));
     cJSON_Delete(task);
-    const char *want = step <= STEP_ALLOCATE_SLOT ? "cancelled" : "failed";
+    bool never_ran = step <= STEP_ALLOCATE_SLOT || step == STEP_DEPENDENCY;
+    const char *want = never_ran ? "cancelled" : "failed";
     CHECK_AT(file, line, strcmp(status, want) == 0,
              "registry: task %s is '%s' after a failure at %s, expected '%s'", res->task_id, status,
              runner_step_name(step), want);
@@ -213,17 +372,31 @@ void e2e_verify_failed_at(const char *file, int line, struct runner_result *res,
     long long rows = count_rows(file, line, db, "tasks", "id", res->task_id) +
                      count_rows(file, line, db, "llm_calls", "task_id", res->task_id) +
                      count_rows(file, line, db, "artifacts", "task_id", res->task_id) +
-                     count_rows(file, line, db, "task_events", "task_id", res->task_id);
+                     count_rows(file, line, db, "task_events", "task_id", res->task_id) +
+                     count_rows(file, line, db, "task_commits", "task_id", res->task_id);
     itest_pg_disconnect(db);
     CHECK_AT(file, line, rows == 0, "database: %lld row(s) of failed task %s were left behind",
              rows, res->task_id);
     if (res->slot_id[0])
         check_slot_free(file, line, res->slot_id);
+    char bare[1024], id[ITEST_GIT_OID_HEX], err[1024];
+    if (res->branch[0] && e2e_bare_path(res, bare, sizeof bare)) {
+        int found = itest_git_resolve(bare, res->branch, id, err, sizeof err);
+        CHECK_AT(file, line, found == 1, "git: %s holds branch %s of failed task %s (at %.12s)%s%s",
+                 bare, res->branch, res->task_id, found == 0 ? id : "?", found < 0 ? ": " : "",
+                 found < 0 ? err : "");
+    }
+    check_tree_gone(file, line, res);
 }
 
-/* Successful workflows to clean up after the case. */
+/* Successful workflows to clean up after the case: rows, artifacts, pushed branches. */
+struct tracked_task {
+    char id[64];
+    char bare[1024]; /* the bare repository its branch was pushed to, or "" */
+    char branch[128];
+};
 static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
-static char (*tracked)[64];
+static struct tracked_task *tracked;
 static size_t n_tracked, cap_tracked;
 
 void e2e_track(const struct runner_result *res)
@@ -237,9 +410,32 @@ void e2e_track(const struct runner_result *res)
             cap_tracked = cap;
         }
     }
-    if (n_tracked < cap_tracked)
-        snprintf(tracked[n_tracked++], sizeof tracked[0], "%s", res->task_id);
+    if (n_tracked < cap_tracked) {
+        struct tracked_task *t = &tracked[n_tracked++];
+        snprintf(t->id, sizeof t->id, "%s", res->task_id);
+        t->bare[0] = '\0';
+        if (res->pushed)
+            e2e_bare_path(res, t->bare, sizeof t->bare);
+        snprintf(t->branch, sizeof t->branch, "%s", res->branch);
+    }
     pthread_mutex_unlock(&tracked_lock);
+}
+
+const char *e2e_repo(void)
+{
+    const char *repo = getenv("E2E_REPO");
+    return repo && *repo ? repo : "wordcount";
+}
+
+const char *e2e_bare_path(const struct runner_result *res, char *buf, size_t len)
+{
+    const char *url = res->repo_url;
+    if (strncmp(url, "file://", 7) == 0)
+        url += 7;
+    if (url[0] != '/')
+        return NULL;
+    snprintf(buf, len, "%s", url);
+    return buf;
 }
 
 int e2e_setup(void **state)
@@ -259,17 +455,20 @@ int e2e_teardown(void **state)
     char base[URL_MAX - 100];
     const char *store = itest_service_url(ITEST_ARTIFACT_STORE, err, sizeof err);
     snprintf(base, sizeof base, "%s", store ? store : "");
+    static const char *const keys[] = {"solution.c", "change.patch", "test.log"};
     for (size_t i = 0; i < n_tracked; i++) {
         if (db)
-            runner_db_forget(db, tracked[i], err, sizeof err);
-        if (store) {
+            runner_db_forget(db, tracked[i].id, err, sizeof err);
+        for (size_t k = 0; store && k < sizeof keys / sizeof *keys; k++) {
             char url[URL_MAX];
-            snprintf(url, sizeof url, "%s/artifacts/e2e/%s/solution.c", base, tracked[i]);
+            snprintf(url, sizeof url, "%s/artifacts/e2e/%s/%s", base, tracked[i].id, keys[k]);
             struct itest_http_request req = {.method = "DELETE", .url = url, .retries = 0};
             struct itest_http_response r;
             itest_http_send(&r, &req);
             itest_http_response_free(&r);
         }
+        if (tracked[i].bare[0])
+            itest_git_delete_branch(tracked[i].bare, tracked[i].branch, err, sizeof err);
     }
     PQfinish(db);
     n_tracked = 0;
