@@ -28,6 +28,8 @@ void e2e_workspace_corrupt_ref(void **state);
 void e2e_workspace_not_writable(void **state);
 void e2e_workspace_file_size_limit(void **state);
 void e2e_workspace_slot_expires(void **state);
+void e2e_workspace_broken_seed_named(void **state);
+void e2e_workspace_upload_failure_removes_branch(void **state);
 void e2e_workspace_parallel_no_crosstalk(void **state);
 void e2e_workspace_stress_100_tasks(void **state);
 

@@ -50,6 +50,8 @@ static const struct itest_case cases[] = {
     WORKSPACE_CASE(e2e_workspace_not_writable),
     WORKSPACE_CASE(e2e_workspace_file_size_limit),
     WORKSPACE_CASE(e2e_workspace_slot_expires),
+    WORKSPACE_CASE(e2e_workspace_broken_seed_named),
+    WORKSPACE_CASE(e2e_workspace_upload_failure_removes_branch),
     WORKSPACE_CASE(e2e_workspace_parallel_no_crosstalk),
     WORKSPACE_CASE(e2e_workspace_stress_100_tasks),
 };

@@ -1,5 +1,6 @@
 /* The runner's workspace mode: its work in the slot's git working tree; see runner.h. */
 #include "runner_internal.h"
+#include "mistake.h"
 #include "workspace.h"
 
 #include "itest/clock.h"
@@ -55,6 +56,8 @@ int runner_wait_for_dependency(struct runner_result *res, const struct runner_op
 
 int runner_check_lease(struct runner_result *res, const char *when)
 {
+    if (runner_mistake("no_lease_check"))
+        return 0;
     char url[URL_MAX];
     runner_url_of(url, ITEST_REPO_POOL, "/slots");
     cJSON *slots = NULL;
@@ -129,6 +132,8 @@ static int count_ok_lines(const char *log)
 static int build_and_test(struct runner_result *res, const struct runner_options *opt)
 {
     double timeout = opt->build_timeout_s > 0 ? opt->build_timeout_s : DEFAULT_BUILD_TIMEOUT_S;
+    if (runner_mistake("no_time_limit"))
+        timeout = 20; /* a bound of its own, not the task's */
     size_t output_max = opt->output_max ? opt->output_max : DEFAULT_OUTPUT_MAX;
     char err[1024], said[256];
     struct itest_child_result r = {0};
@@ -149,7 +154,7 @@ static int build_and_test(struct runner_result *res, const struct runner_options
         itest_child_describe(&r, timeout, said, sizeof said);
         itest_child_result_free(&r);
         char why[512];
-        int base = base_builds(res, timeout, why, sizeof why);
+        int base = runner_mistake("no_base_check") ? 1 : base_builds(res, timeout, why, sizeof why);
         if (base == 0)
             return runner_fail(res, STEP_BUILD, RUNNER_CATEGORY_WORKSPACE,
                                "the repository %s does not build at its base commit %.12s either "
@@ -162,7 +167,8 @@ static int build_and_test(struct runner_result *res, const struct runner_options
     itest_child_result_free(&r);
 
     t0 = itest_now_s();
-    rc = workspace_make(&r, res->workspace, "test", timeout, output_max, err, sizeof err);
+    rc = workspace_make(&r, res->workspace, runner_mistake("tests_not_run") ? NULL : "test",
+                        timeout, output_max, err, sizeof err);
     res->test_s = itest_now_s() - t0;
     if (rc != 0)
         return runner_fail(res, STEP_TEST, "other", "make test did not start in %s: %s",
@@ -290,6 +296,8 @@ int runner_work_in_tree(struct runner_result *res, const struct runner_options *
         if (opt->before_push)
             opt->before_push(opt->hook_arg, res);
         double t0 = itest_now_s();
+        if (runner_mistake("force_push")) /* what "+" would do: whatever is there goes */
+            itest_git_push(res->workspace, res->branch, true, err, sizeof err);
         if (itest_git_push(res->workspace, res->branch, false, err, sizeof err) != 0)
             rc = runner_fail(res, STEP_GIT, RUNNER_CATEGORY_GIT, "pushing %s to %s: %s",
                              res->branch, res->repo_url, err);

@@ -1,6 +1,8 @@
 /* Files written into a working tree, and the project built and tested there; see workspace.h. */
 #include "workspace.h"
 
+#include "mistake.h"
+
 #include "itest/file.h"
 
 #include <errno.h>
@@ -61,7 +63,7 @@ static void write_files(int fd, const char *root, const struct itest_code_file *
     struct rlimit limit = {(rlim_t)size_max, (rlim_t)size_max};
     signal(SIGXFSZ, SIG_IGN);
     char err[1024] = "";
-    if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
+    if (!runner_mistake("no_size_limit") && setrlimit(RLIMIT_FSIZE, &limit) != 0)
         snprintf(err, sizeof err, "setrlimit(RLIMIT_FSIZE, %zu): %s", size_max, strerror(errno));
     for (size_t i = 0; i < n && !err[0]; i++) {
         char path[PATH_BYTES];
@@ -84,7 +86,7 @@ static void write_files(int fd, const char *root, const struct itest_code_file *
 int workspace_write(const char *root, const struct itest_code_file *files, size_t n,
                     size_t size_max, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && !runner_mistake("no_confinement"); i++)
         if (workspace_confine(root, files[i].path, err, errlen) != 0)
             return 1;
     int p[2];

@@ -10,6 +10,7 @@
 #include "itest/file.h"
 #include "itest/git.h"
 #include "itest/measure.h"
+#include "itest/mock_admin.h"
 #include "itest/targets.h"
 
 #include <errno.h>
@@ -496,4 +497,41 @@ void e2e_workspace_slot_expires(void **state)
     snprintf(error, sizeof error, "%s", res.error);
     runner_free(&res);
     itest_check(says, "the failure should say the lease was lost: %s", error);
+}
+
+void e2e_workspace_broken_seed_named(void **state)
+{
+    (void)state;
+    itest_require_mock(ITEST_REPO_POOL);
+    struct runner_options opt = task("e2e workspace: a seed that never builds", PROMPT_WORDS);
+    opt.repo = "broken-build";
+    struct runner_result res;
+    runner_run(&res, &opt);
+    e2e_verify_failed(&res, STEP_BUILD, RUNNER_CATEGORY_WORKSPACE);
+    bool says =
+        strstr(res.error, "does not build at its base commit") && strstr(res.error, "broken-build");
+    bool blamed = e2e_has_event(res.task_id, "build.failed", NULL);
+    char error[1024];
+    snprintf(error, sizeof error, "%s", res.error);
+    runner_free(&res);
+    itest_check(says, "the failure should name the repository that does not build: %s", error);
+    itest_check(!blamed, "registry: build.failed blames the reply for a repository that never "
+                         "built");
+}
+
+void e2e_workspace_upload_failure_removes_branch(void **state)
+{
+    (void)state;
+    itest_require_mock(ITEST_ARTIFACT_STORE);
+    itest_mock_fault(ITEST_ARTIFACT_STORE,
+                     "{\"request\": {\"method\": \"PUT\", \"urlPathPattern\": "
+                     "\"/artifacts/e2e/.*/change.patch\"}, \"response\": {\"status\": 500}}");
+    struct runner_options opt = task("e2e workspace: upload after the push fails", PROMPT_WORDS);
+    struct runner_result res;
+    runner_run(&res, &opt);
+    bool pushed = res.pushed;
+    /* the branch was pushed, then deleted again: no half-done result in the repository */
+    e2e_verify_failed(&res, STEP_UPLOAD, "HTTP 5xx");
+    runner_free(&res);
+    itest_check(pushed, "the failure should come after the push (the case needs it there)");
 }

@@ -31,6 +31,8 @@ static void usage(FILE *out)
             "  --mock EXE, --pg EXE, --report EXE\n"
             "                       itest-mock, itest-pg and itest-report\n"
             "  --rules FILE         the mock LLM's rules (fixtures/data/mock-llm-rules.json)\n"
+            "  --seeds DIR          the pool's seed projects (fixtures/data/seeds), for the e2e\n"
+            "                       workspace cases\n"
             "  --gateway EXE        itest-gateway-fixture, for the catalogue's gateway faults\n"
             "  --only GLOB          inject only faults (or mutations) whose id matches or\n"
             "                       contains GLOB\n"
@@ -78,17 +80,30 @@ int teeth_options_parse(int argc, char **argv, struct teeth_options *o)
         TIMEOUT,
         SUMMARY,
         DOWN,
+        SEEDS,
         LIST,
         HELP,
         VERSION
     };
-    static const struct option longs[] = {
-        {"catalogue", 1, 0, CAT},   {"mutations", 1, 0, MUTATIONS}, {"work-dir", 1, 0, WORK},
-        {"suite", 1, 0, SUITE},     {"mock", 1, 0, MOCK},           {"gateway", 1, 0, GATEWAY},
-        {"pg", 1, 0, PG},           {"report", 1, 0, REPORT},       {"rules", 1, 0, RULES},
-        {"only", 1, 0, ONLY},       {"jobs", 1, 0, JOBS},           {"timeout", 1, 0, TIMEOUT},
-        {"summary", 1, 0, SUMMARY}, {"targets-down", 0, 0, DOWN},   {"list", 0, 0, LIST},
-        {"help", 0, 0, HELP},       {"version", 0, 0, VERSION},     {0, 0, 0, 0}};
+    static const struct option longs[] = {{"catalogue", 1, 0, CAT},
+                                          {"mutations", 1, 0, MUTATIONS},
+                                          {"work-dir", 1, 0, WORK},
+                                          {"suite", 1, 0, SUITE},
+                                          {"mock", 1, 0, MOCK},
+                                          {"gateway", 1, 0, GATEWAY},
+                                          {"pg", 1, 0, PG},
+                                          {"report", 1, 0, REPORT},
+                                          {"rules", 1, 0, RULES},
+                                          {"seeds", 1, 0, SEEDS},
+                                          {"only", 1, 0, ONLY},
+                                          {"jobs", 1, 0, JOBS},
+                                          {"timeout", 1, 0, TIMEOUT},
+                                          {"summary", 1, 0, SUMMARY},
+                                          {"targets-down", 0, 0, DOWN},
+                                          {"list", 0, 0, LIST},
+                                          {"help", 0, 0, HELP},
+                                          {"version", 0, 0, VERSION},
+                                          {0, 0, 0, 0}};
     o->jobs = 4;
     o->timeout = "2";
     opterr = 0;
@@ -118,6 +133,9 @@ int teeth_options_parse(int argc, char **argv, struct teeth_options *o)
             break;
         case RULES:
             o->tools.rules = optarg;
+            break;
+        case SEEDS:
+            o->tools.seeds = optarg;
             break;
         case SUMMARY:
             o->summary = optarg;

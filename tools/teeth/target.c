@@ -128,6 +128,10 @@ static int mock_instance(const struct teeth_tools *t, const char *dir, const cha
         argv[n++] = "--mutate";
         argv[n++] = (char *)mutate;
     }
+    if (t->seeds) {
+        argv[n++] = "--seeds";
+        argv[n++] = (char *)t->seeds;
+    }
     for (size_t i = 0; i < nonly; i++) {
         argv[n++] = "--service";
         argv[n++] = (char *)only[i];

@@ -11,6 +11,7 @@ struct pg_conn; /* libpq's PGconn */
 struct teeth_tools {
     const char *mock, *pg, *report, *rules;
     const char *gateway; /* itest-gateway-fixture, or NULL: the gateway faults cannot run */
+    const char *seeds;   /* the pool's seed projects (--seeds), or NULL: no working trees */
 };
 
 /* The database: work/pg (template cache, PgBouncer) and work/pg-state (postgres.json,
