@@ -1,5 +1,6 @@
 /* The runner's workspace mode: its work in the slot's git working tree; see runner.h. */
-#include "runner_internal.h"
+#include "runner_tree.h"
+#include "runner_calls.h"
 #include "mistake.h"
 #include "workspace.h"
 
