@@ -15,6 +15,7 @@ void e2e_parallel_workflows_no_crosstalk(void **state);
 void e2e_stress_200_workflows(void **state);
 
 void e2e_workspace_several_files_pass(void **state);
+void e2e_workspace_through_responses(void **state);
 void e2e_workspace_implementation_fails(void **state);
 void e2e_workspace_tests_fail(void **state);
 void e2e_workspace_hang_is_killed(void **state);

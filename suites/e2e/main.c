@@ -37,6 +37,7 @@ static const struct itest_case cases[] = {
     E2E_CASE(e2e_parallel_workflows_no_crosstalk),
     E2E_CASE(e2e_stress_200_workflows),
     WORKSPACE_CASE(e2e_workspace_several_files_pass),
+    WORKSPACE_CASE(e2e_workspace_through_responses),
     WORKSPACE_CASE(e2e_workspace_implementation_fails),
     WORKSPACE_CASE(e2e_workspace_tests_fail),
     WORKSPACE_CASE(e2e_workspace_hang_is_killed),

@@ -29,10 +29,20 @@ void e2e_expect_success_at(const char *file, int line, struct runner_result *res
 {
     if (res->failed_step == STEP_NONE)
         return;
+    /* a task's own categories (the code, its tests, git, the workspace) are the target not
+     * doing what the case expects: an assertion to the report, the task's word kept */
+    static const char *const task_categories[] = {
+        RUNNER_CATEGORY_IMPLEMENTATION, RUNNER_CATEGORY_TESTS, RUNNER_CATEGORY_GIT,
+        RUNNER_CATEGORY_WORKSPACE, RUNNER_CATEGORY_DEPENDENCY};
+    const char *category = res->category ? res->category : "other";
+    const char *task_word = NULL;
+    for (size_t i = 0; i < sizeof task_categories / sizeof *task_categories; i++)
+        if (strcmp(category, task_categories[i]) == 0)
+            task_word = category;
     char msg[1400];
-    snprintf(msg, sizeof msg, "[%s] the workflow failed at step %s: %s",
-             res->category ? res->category : "other", runner_step_name(res->failed_step),
-             res->error);
+    snprintf(msg, sizeof msg, "[%s] the workflow failed at step %s%s%s%s: %s",
+             task_word ? "assertion" : category, runner_step_name(res->failed_step),
+             task_word ? " (" : "", task_word ? task_word : "", task_word ? ")" : "", res->error);
     runner_free(res);
     itest_fail_at(file, line, "%s", msg);
 }

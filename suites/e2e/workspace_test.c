@@ -9,6 +9,7 @@
 #include "itest/clock.h"
 #include "itest/file.h"
 #include "itest/git.h"
+#include "itest/llm_capabilities.h"
 #include "itest/measure.h"
 #include "itest/mock_admin.h"
 #include "itest/targets.h"
@@ -67,6 +68,18 @@ void e2e_workspace_several_files_pass(void **state)
     itest_check(passed >= 5 && logged,
                 "the test log holds %d passing tests (the seed has at least 5) and %s", passed,
                 logged ? "their lines" : "no \"ok\" line");
+}
+
+void e2e_workspace_through_responses(void **state)
+{
+    (void)state;
+    itest_llm_require(ITEST_LLM_CAP_RESPONSES);
+    struct runner_options opt = task("e2e workspace: through Responses", PROMPT_WORDS);
+    opt.llm_api = RUNNER_LLM_RESPONSES;
+    struct runner_result res;
+    runner_run(&res, &opt);
+    e2e_verify_committed(&res, words_files);
+    runner_free(&res);
 }
 
 void e2e_workspace_implementation_fails(void **state)
