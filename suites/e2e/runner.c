@@ -91,6 +91,25 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
+/* The task's spec as the registry returns it (GET /tasks/{id}), malloc'd into *spec. */
+static int read_spec(struct runner_result *res, char **spec)
+{
+    char url[URL_MAX], shown[URL_MAX];
+    runner_url_of(url, ITEST_TASK_REGISTRY, "/tasks/%s", res->task_id);
+    cJSON *task = NULL;
+    if (runner_call(res, STEP_MARK_RUNNING, "GET", url, NULL, 200, -1, &task, NULL) != 0)
+        return -1;
+    const char *text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(task, "spec"));
+    int rc = 0;
+    if (!text || !*text)
+        rc = runner_fail(res, STEP_MARK_RUNNING, ITEST_CATEGORY_INVALID_JSON,
+                         "GET %s: the task has no spec to work from", runner_redacted(shown, url));
+    else if (!(*spec = strdup(text)))
+        rc = runner_fail(res, STEP_MARK_RUNNING, "other", "out of memory");
+    cJSON_Delete(task);
+    return rc;
+}
+
 /* A slot, waiting as Retry-After says (1 s when it says nothing) while the pool is exhausted. */
 static int allocate_slot(struct runner_result *res, const struct runner_options *opt)
 {
@@ -196,9 +215,10 @@ enum runner_llm_api runner_llm_api(const struct runner_options *opt)
 
 /* Asks the LLM and keeps the model, usage and latency for the database; *code is the reply's
  * C block, or in the workspace mode the whole reply (its blocks name their files). */
-static int ask_llm(struct runner_result *res, const struct runner_options *opt, char **code)
+static int ask_llm(struct runner_result *res, const struct runner_options *opt, const char *spec,
+                   char **code)
 {
-    struct itest_llm_request req = {.prompt = opt->prompt,
+    struct itest_llm_request req = {.prompt = spec,
                                     .system = opt->repo ? WORKSPACE_SYSTEM_PROMPT
                                                         : "Answer with one C code block.",
                                     .max_tokens = opt->repo ? 4096 : 512,
@@ -501,7 +521,7 @@ int runner_run(struct runner_result *res, const struct runner_options *opt)
 {
     memset(res, 0, sizeof *res);
     double t0 = itest_now_s();
-    char *code = NULL;
+    char *code = NULL, *spec = NULL;
     bool running = false, uploaded = false, committed = false, slot_held = false;
     int rc = create_task(res, opt);
     if (rc == 0 && opt->after_task && !runner_mistake("no_dependency_wait"))
@@ -518,8 +538,12 @@ int runner_run(struct runner_result *res, const struct runner_options *opt)
         running = true;
     if (rc == 0)
         rc = runner_post_event(res, STEP_MARK_RUNNING, "task.started", res->slot_id);
+    /* the workspace mode works from the task as the registry keeps it, as a platform's runner
+     * that picks tasks up does */
+    if (rc == 0 && opt->repo)
+        rc = read_spec(res, &spec);
     if (rc == 0)
-        rc = ask_llm(res, opt, &code);
+        rc = ask_llm(res, opt, spec ? spec : opt->prompt, &code);
     if (rc == 0 && !opt->repo)
         rc = validate(res, code);
     if (rc == 0 && opt->repo)
@@ -560,6 +584,7 @@ int runner_run(struct runner_result *res, const struct runner_options *opt)
     if (rc != 0 && res->failed_step != STEP_RELEASE_SLOT)
         give_back(res, opt, running, uploaded, committed, slot_held);
     free(code);
+    free(spec);
     res->total_s = itest_now_s() - t0;
     return rc;
 }

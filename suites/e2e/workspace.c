@@ -86,6 +86,11 @@ static void write_files(int fd, const char *root, const struct itest_code_file *
 int workspace_write(const char *root, const struct itest_code_file *files, size_t n,
                     size_t size_max, char *err, size_t errlen)
 {
+    struct stat st;
+    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) { /* never made again by the writes */
+        snprintf(err, errlen, "%s: the working tree is gone", root);
+        return -1;
+    }
     for (size_t i = 0; i < n && !runner_mistake("no_confinement"); i++)
         if (workspace_confine(root, files[i].path, err, errlen) != 0)
             return 1;

@@ -17,7 +17,8 @@ int workspace_confine(const char *root, const char *path, char *err, size_t errl
 /* Writes each file below root in a child process whose files may grow to size_max bytes at most
  * (RLIMIT_FSIZE, SIGXFSZ ignored so that the write fails instead of killing it), making the
  * directories they need. Returns 0; 1 when a path is not confined (workspace_confine's why, and
- * nothing written); -1 when a write failed or was cut short (the file and the reason in err). */
+ * nothing written); -1 when root is gone, or a write failed or was cut short (the file and the
+ * reason in err). */
 int workspace_write(const char *root, const struct itest_code_file *files, size_t n,
                     size_t size_max, char *err, size_t errlen);
 
