@@ -241,7 +241,7 @@ static int write_reply(struct runner_result *res, const struct runner_options *o
                          "the reply names no file (a fenced block such as ```c path=src/x.c): "
                          "%.200s",
                          reply);
-    } else if (runner_check_lease(res, "before the reply's files were written") == 0) {
+    } else {
         size_t size_max = opt->file_size_max ? opt->file_size_max : DEFAULT_FILE_SIZE_MAX;
         int w = workspace_write(res->workspace, files, n, size_max, err, sizeof err);
         if (w == 1)
@@ -250,8 +250,6 @@ static int write_reply(struct runner_result *res, const struct runner_options *o
         else if (w != 0)
             rc = runner_fail(res, STEP_WORKSPACE, RUNNER_CATEGORY_WORKSPACE,
                              "writing the reply's files into %s: %s", res->workspace, err);
-    } else {
-        rc = -1;
     }
     itest_code_files_free(files, n);
     if (rc == 0 && itest_git_changed(res->workspace, changed, n_changed, err, sizeof err) != 0)
@@ -268,7 +266,11 @@ int runner_work_in_tree(struct runner_result *res, const struct runner_options *
     char err[1024];
     char **changed = NULL;
     size_t n_changed = 0;
-    int rc = start_branch(res, opt);
+    /* before the tree is first touched: a pool frees an expired slot's tree whenever it looks,
+     * so a lost lease would otherwise show as whatever git error the vanished tree gives */
+    int rc = runner_check_lease(res, "before its working tree was touched");
+    if (rc == 0)
+        rc = start_branch(res, opt);
     if (rc == 0)
         rc = write_reply(res, opt, reply, &changed, &n_changed);
     if (rc == 0)

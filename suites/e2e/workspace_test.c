@@ -9,6 +9,7 @@
 #include "itest/clock.h"
 #include "itest/file.h"
 #include "itest/git.h"
+#include "itest/http.h"
 #include "itest/llm_capabilities.h"
 #include "itest/measure.h"
 #include "itest/mock_admin.h"
@@ -488,11 +489,22 @@ void e2e_workspace_file_size_limit(void **state)
     itest_check(says, "the failure should name the size limit: %s", error);
 }
 
+/* Sleeps past the lease, then looks at the pool as any other client would: the pool frees the
+ * expired slot and its tree on that look, so the runner meets a tree that is gone, not one that
+ * merely outlived its lease (as under a parallel run, where other cases look all the time). */
 static void outlive_lease(void *arg, struct runner_result *res)
 {
     (void)arg;
     (void)res;
     itest_sleep_s(2.2);
+    char err[256], url[1024];
+    const char *base = itest_service_url(ITEST_REPO_POOL, err, sizeof err);
+    if (!base)
+        return;
+    snprintf(url, sizeof url, "%s/slots", base);
+    struct itest_http_response resp;
+    itest_http_json(&resp, "GET", url, NULL);
+    itest_http_response_free(&resp);
 }
 
 void e2e_workspace_slot_expires(void **state)
