@@ -4,6 +4,7 @@
  * workspace itself. Each case checks every system the task touched. */
 #include "cases.h"
 #include "e2e.h"
+#include "runner_calls.h"
 
 #include "itest/check.h"
 #include "itest/clock.h"
@@ -497,11 +498,8 @@ static void outlive_lease(void *arg, struct runner_result *res)
     (void)arg;
     (void)res;
     itest_sleep_s(2.2);
-    char err[256], url[1024];
-    const char *base = itest_service_url(ITEST_REPO_POOL, err, sizeof err);
-    if (!base)
-        return;
-    snprintf(url, sizeof url, "%s/slots", base);
+    char url[URL_MAX];
+    runner_url_of(url, ITEST_REPO_POOL, "/slots");
     struct itest_http_response resp;
     itest_http_json(&resp, "GET", url, NULL);
     itest_http_response_free(&resp);
