@@ -38,8 +38,9 @@ static const char *refused(const char *p)
         } else if (*p == '[') { /* a class, to its ']' ("[]...]" and "[^]...]" hold one) */
             p += p[1] == '^';
             p += p[1] == ']';
+            /* a backslash is literal in a POSIX class: "[\\]**" is a class, then "**" */
             while (p[1] && p[1] != ']')
-                p += p[1] == '\\' && p[2] ? 2 : 1;
+                p++;
             p += p[1] == ']';
             after = 0, last = 1;
         } else if (*p == '(') {
