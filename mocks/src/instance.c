@@ -31,6 +31,7 @@ int mock_instance_write(const char *path, const struct mock_service *services, s
         cJSON *s = cJSON_AddObjectToObject(svcs, services[i].name);
         cJSON_AddStringToObject(s, "url", services[i].url);
         cJSON_AddNumberToObject(s, "port", services[i].port);
+        cJSON_AddStringToObject(s, "mode", services[i].mode ? services[i].mode : "mock");
         cJSON_AddNumberToObject(s, "pid", getpid());
     }
     char err[4400];

@@ -4,11 +4,14 @@
 #include "admin.h"
 #include "instance.h"
 #include "mutations.h"
+#include "proxy.h"
+#include "replay.h"
 #include "server.h"
 #include "timer.h"
 
 #include "itest/clock.h"
 #include "itest/file.h"
+#include "itest/json_parse.h"
 #include "itest/number.h"
 #include "itest/platform.h"
 #include "itest/state.h"
@@ -27,6 +30,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROGRAM "itest-mock"
@@ -45,7 +49,8 @@ struct mock_cli {
     struct mock_options o;
     bool want[ITEST_SERVICE_COUNT];
     bool skip_configured, detach, replace, stop;
-    const char *state_file, *faults_file, *log_file, *reap_root;
+    const char *state_file, *faults_file, *log_file, *reap_root, *ignore_file;
+    cJSON *ignore_rules;              /* --replay-ignore's file */
     bool mutate[MOCK_MUTATION_COUNT]; /* --mutate: planted in every service they apply to */
 };
 
@@ -89,6 +94,23 @@ static void usage(FILE *out)
         "                         (" ITEST_MOCK_MODELS ")\n"
         "  --ttft-ms MS           LLM streaming: time to first token (0)\n"
         "  --chunk-delay-ms MS    LLM streaming: delay between chunks (0)\n"
+        "  --proxy SERVICE=URL    forward every request of SERVICE to a real one at URL\n"
+        "                         (repeatable); streams pass through as they arrive\n"
+        "  --record DIR           write each forwarded exchange to a cassette,\n"
+        "                         DIR/SERVICE/CASE.jsonl (credentials redacted)\n"
+        "  --replay DIR           answer each service that has cassettes in DIR/SERVICE\n"
+        "                         from them; a request with none answers 598 replay_miss\n"
+        "                         naming the closest recording and the difference\n"
+        "  --replay-speed X       streams at X times their recorded pace; 0: at once (1)\n"
+        "  --replay-miss MODE     fail (598, the default) or proxy (forward to --proxy's\n"
+        "                         URL, and record it with --record)\n"
+        "  --replay-ignore FILE   {\"ignore\": [NAME, ...]}: body members left out when\n"
+        "                         matching (ids, timestamps that vary per run)\n"
+        "  --proxy-remote-clients forward for clients beyond loopback too (the proxy\n"
+        "                         carries real credentials; loopback only by default)\n"
+        "                         ITEST_RECORD=DIR / ITEST_REPLAY=DIR with\n"
+        "                         --skip-configured: proxy and record each configured\n"
+        "                         service / replay it (docs/record-replay.md)\n"
         "  --faults FILE          faults active from the start (JSON array)\n"
         "  --mutate NAME[,NAME]   break these contract clauses while answering normally\n"
         "                         otherwise (repeatable; see --list-mutations)\n"
@@ -153,6 +175,85 @@ static void list_mutations(void)
     }
 }
 
+/* --proxy SERVICE=URL. Returns 0, or 2 after saying why. */
+static int parse_proxy(struct mock_options *o, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : 0, arg);
+    int k = eq ? itest_service_parse(name) : -1;
+    if (k < 0)
+        return bad("--proxy", arg,
+                   "SERVICE=URL, SERVICE one of task-registry, repo-pool, artifact-store, llm, "
+                   "vector");
+    if (strncmp(eq + 1, "http://", 7) != 0 && strncmp(eq + 1, "https://", 8) != 0)
+        return bad("--proxy", arg, "SERVICE=URL with an http:// or https:// URL");
+    o->proxy_url[k] = eq + 1;
+    return 0;
+}
+
+/* ITEST_RECORD / ITEST_REPLAY with --skip-configured: each configured service is proxied and
+ * recorded, or replayed; then the options must agree. Returns -1 to go on, or 2 after saying
+ * why. */
+static int check_record_replay(struct mock_cli *cli)
+{
+    struct mock_options *o = &cli->o;
+    const char *record = getenv(ITEST_RECORD_VARIABLE), *replay = getenv(ITEST_REPLAY_VARIABLE);
+    if (cli->skip_configured && record && *record && !o->record_dir) {
+        o->record_dir = record;
+        for (int k = 0; k < ITEST_SERVICE_COUNT; k++) {
+            const char *var = itest_service_configured_variable((enum itest_service)k);
+            if (cli->want[k] && var && !o->proxy_url[k])
+                o->proxy_url[k] = getenv(var);
+        }
+    }
+    if (cli->skip_configured && replay && *replay && !o->replay_dir)
+        o->replay_dir = replay;
+    bool proxied = false;
+    for (int k = 0; k < ITEST_SERVICE_COUNT; k++)
+        proxied = proxied || o->proxy_url[k];
+    if (o->record_dir && !proxied && !(record && *record && cli->skip_configured)) {
+        fprintf(stderr, PROGRAM ": --record needs --proxy SERVICE=URL: what to record\n");
+        return 2;
+    }
+    if (o->replay_miss_proxy && !proxied) {
+        fprintf(stderr, PROGRAM ": --replay-miss proxy needs --proxy SERVICE=URL: where to\n");
+        return 2;
+    }
+    struct stat st;
+    if (o->replay_dir && (stat(o->replay_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, PROGRAM ": --replay %s: %s\n", o->replay_dir,
+                errno == ENOENT ? "no such directory" : "not a directory of cassettes");
+        return 2;
+    }
+    if (cli->ignore_file) {
+        char err[4400];
+        cli->ignore_rules = itest_json_load_file(cli->ignore_file, 0, NULL, err, sizeof err);
+        const cJSON *names = cJSON_GetObjectItemCaseSensitive(cli->ignore_rules, "ignore");
+        bool names_ok = cJSON_IsArray(names);
+        const cJSON *n;
+        cJSON_ArrayForEach(n, names)
+        {
+            names_ok = names_ok && cJSON_IsString(n) && *n->valuestring;
+        }
+        if (!cli->ignore_rules) {
+            fprintf(stderr, PROGRAM ": --replay-ignore %s\n", err);
+            return 2;
+        }
+        if (!names_ok) {
+            fprintf(stderr,
+                    PROGRAM ": --replay-ignore %s: expected {\"ignore\": [\"name\", ...]}, the "
+                            "body members to leave out when matching\n",
+                    cli->ignore_file);
+            return 2;
+        }
+        o->replay_ignore = names;
+    }
+    if (proxied && o->threads < 16)
+        o->threads = 16; /* a forwarded request holds a worker until the target's headers */
+    return -1;
+}
+
 /* Reads argv into *cli. Returns -1 to go on, else the exit status (0 for --help/--version). */
 static int parse_cli(struct mock_cli *cli, int argc, char **argv)
 {
@@ -164,7 +265,8 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
                                .threads = sysconf(_SC_NPROCESSORS_ONLN),
                                .max_records = 200000,
                                .max_points = 200000,
-                               .models = ITEST_MOCK_MODELS};
+                               .models = ITEST_MOCK_MODELS,
+                               .replay_speed = 1};
     const char *token = getenv(ITEST_MOCK_ADMIN_TOKEN_VARIABLE);
     if (token && *token)
         o->admin_token = token;
@@ -196,6 +298,13 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         OPT_CHUNK,
         OPT_MODELS,
         OPT_PROFILE,
+        OPT_PROXY,
+        OPT_RECORD,
+        OPT_REPLAY,
+        OPT_REPLAY_SPEED,
+        OPT_REPLAY_MISS,
+        OPT_REPLAY_IGNORE,
+        OPT_PROXY_REMOTE,
         OPT_SKIP,
         OPT_DETACH,
         OPT_REPLACE,
@@ -230,6 +339,13 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         {"data-dir", required_argument, 0, OPT_DATA},
         {"journal-size", required_argument, 0, OPT_JOURNAL},
         {"threads", required_argument, 0, OPT_THREADS},
+        {"proxy", required_argument, 0, OPT_PROXY},
+        {"record", required_argument, 0, OPT_RECORD},
+        {"replay", required_argument, 0, OPT_REPLAY},
+        {"replay-speed", required_argument, 0, OPT_REPLAY_SPEED},
+        {"replay-miss", required_argument, 0, OPT_REPLAY_MISS},
+        {"replay-ignore", required_argument, 0, OPT_REPLAY_IGNORE},
+        {"proxy-remote-clients", no_argument, 0, OPT_PROXY_REMOTE},
         {"skip-configured", no_argument, 0, OPT_SKIP},
         {"detach", no_argument, 0, OPT_DETACH},
         {"replace", no_argument, 0, OPT_REPLACE},
@@ -344,6 +460,34 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
         case OPT_THREADS:
             rc = whole(&o->threads, "--threads", optarg, 1, 256, "a count 1..256");
             break;
+        case OPT_PROXY:
+            rc = parse_proxy(o, optarg);
+            break;
+        case OPT_RECORD:
+            if (!*optarg)
+                return bad("--record", optarg, "a directory");
+            o->record_dir = optarg;
+            break;
+        case OPT_REPLAY:
+            if (!*optarg)
+                return bad("--replay", optarg, "a directory of cassettes");
+            o->replay_dir = optarg;
+            break;
+        case OPT_REPLAY_SPEED:
+            if (itest_parse_double(&o->replay_speed, optarg, 0, 1000) != 0)
+                return bad("--replay-speed", optarg, "a factor 0..1000 (0: at once)");
+            break;
+        case OPT_REPLAY_MISS:
+            if (strcmp(optarg, "fail") != 0 && strcmp(optarg, "proxy") != 0)
+                return bad("--replay-miss", optarg, "fail or proxy");
+            o->replay_miss_proxy = strcmp(optarg, "proxy") == 0;
+            break;
+        case OPT_REPLAY_IGNORE:
+            cli->ignore_file = optarg;
+            break;
+        case OPT_PROXY_REMOTE:
+            o->proxy_remote_clients = true;
+            break;
         case OPT_SKIP:
             cli->skip_configured = true;
             break;
@@ -391,7 +535,7 @@ static int parse_cli(struct mock_cli *cli, int argc, char **argv)
     if (!any)
         for (int k = 0; k < ITEST_SERVICE_COUNT; k++)
             cli->want[k] = true;
-    return -1;
+    return check_record_replay(cli);
 }
 
 /* Prints the services a state file lists, for the parent of --detach. */
@@ -469,11 +613,64 @@ static int detach(int *ready_fd, const char *state_file)
     return 0;
 }
 
+/* True when --replay's directory holds cassettes of service k. */
+static bool has_cassettes(const struct mock_options *o, enum itest_service k)
+{
+    char dir[4096];
+    struct stat st;
+    if (!o->replay_dir)
+        return false;
+    snprintf(dir, sizeof dir, "%s/%s", o->replay_dir, itest_service_name(k));
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The routes service k answers with: from its cassettes, through a proxy, or the mock's. */
+static const struct mock_routes *routes_of(const struct mock_options *o, enum itest_service k,
+                                           const char **mode)
+{
+    if (has_cassettes(o, k)) {
+        *mode = "replay";
+        return &mock_replay_routes;
+    }
+    if (o->proxy_url[k]) {
+        *mode = "proxy";
+        return &mock_proxy_routes;
+    }
+    if (o->replay_dir)
+        printf(PROGRAM ": %s: no cassettes in %s/%s; the mock answers\n", itest_service_name(k),
+               o->replay_dir, itest_service_name(k));
+    *mode = "mock";
+    return service_routes[k];
+}
+
+/* --record: the run number the suites put into unique names (ITEST_RUN_FILE), made once per
+ * cassette directory so that every case recorded into it agrees with its replay. */
+static int make_run_file(const char *dir)
+{
+    char err[4400], path[4096];
+    if (itest_make_dirs(dir, 0755, err, sizeof err) != 0) {
+        fprintf(stderr, PROGRAM ": --record %s\n", err);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, ITEST_RUN_FILE);
+    if (access(path, F_OK) == 0)
+        return 0;
+    char text[96];
+    snprintf(text, sizeof text, "{\"run\": %ld}\n", (long)time(NULL) % 1000000000);
+    if (itest_write_file_atomic(path, text, err, sizeof err) != 0) {
+        fprintf(stderr, PROGRAM ": --record %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* --skip-configured: a service whose URL variable names a real deployment is not started. */
 static void skip_configured(struct mock_cli *cli)
 {
     for (int k = 0; k < ITEST_SERVICE_COUNT; k++) {
         const char *var = cli->want[k] ? itest_service_configured_variable(k) : NULL;
+        if (var && (cli->o.proxy_url[k] || has_cassettes(&cli->o, (enum itest_service)k)))
+            continue; /* recorded through a proxy, or replayed */
         if (var) {
             printf(PROGRAM ": %s not started: %s is set\n", itest_service_name(k), var);
             cli->want[k] = false;
@@ -514,14 +711,16 @@ static int serve(struct mock_cli *cli, int ready_fd, const sigset_t *stop_signal
     for (int k = 0; k < ITEST_SERVICE_COUNT && rc == 0; k++) {
         if (!cli->want[k])
             continue;
-        if (mock_service_init(&services[n], (enum itest_service)k, service_routes[k],
-                              &mock_admin_routes, o) != 0 ||
+        const char *mode = "mock";
+        const struct mock_routes *routes = routes_of(o, (enum itest_service)k, &mode);
+        if (mock_service_init(&services[n], (enum itest_service)k, routes, &mock_admin_routes, o) !=
+                0 ||
             mock_service_listen(&services[n], port) != 0) {
             mock_service_stop(&services[n]);
             rc = 1;
             break;
         }
-        n++;
+        services[n++].mode = mode;
         if (port)
             port++;
     }
@@ -632,6 +831,8 @@ static int run(struct mock_cli *cli)
         nofile.rlim_cur = nofile.rlim_max;
         setrlimit(RLIMIT_NOFILE, &nofile);
     }
+    if (cli->o.record_dir && make_run_file(cli->o.record_dir) != 0)
+        return 1;
     char *data_dir = make_data_dir(cli->o.data_dir);
     if (!data_dir)
         return 1;
@@ -656,5 +857,8 @@ int main(int argc, char **argv)
 {
     struct mock_cli cli = {0};
     int rc = parse_cli(&cli, argc, argv);
-    return rc >= 0 ? rc : run(&cli);
+    if (rc < 0)
+        rc = run(&cli);
+    cJSON_Delete(cli.ignore_rules);
+    return rc;
 }

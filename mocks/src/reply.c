@@ -186,6 +186,127 @@ const char *mock_query(const struct mock_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct query_text {
+    char *out;
+    size_t len, cap;
+};
+
+/* Room for n more bytes and the NUL. */
+static bool query_room(struct query_text *q, size_t n)
+{
+    if (q->out && q->len + n + 1 <= q->cap)
+        return true;
+    size_t cap = (q->len + n + 1) * 2;
+    char *p = realloc(q->out, cap);
+    if (!p)
+        return false;
+    q->out = p;
+    q->cap = cap;
+    return true;
+}
+
+char *mock_url_escape(const char *s, const char *keep)
+{
+    char *out = malloc(strlen(s) * 3 + 1), *o = out;
+    for (const unsigned char *c = (const unsigned char *)s; out && *c; c++) {
+        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+            strchr("-._~", *c) || strchr(keep, *c))
+            *o++ = (char)*c;
+        else
+            o += sprintf(o, "%%%02X", *c);
+    }
+    if (out)
+        *o = '\0';
+    return out;
+}
+
+/* Appends s percent-encoded. */
+static void query_escape(struct query_text *q, const char *s)
+{
+    char *e = mock_url_escape(s, "");
+    size_t n = e ? strlen(e) : 0;
+    if (e && query_room(q, n)) {
+        memcpy(q->out + q->len, e, n);
+        q->len += n;
+    }
+    free(e);
+}
+
+static void add_argument(struct query_text *q, const char *key, const char *value)
+{
+    if (q->len && query_room(q, 1))
+        q->out[q->len++] = '&';
+    query_escape(q, key);
+    if (value && query_room(q, 1)) {
+        q->out[q->len++] = '=';
+        query_escape(q, value);
+    }
+}
+
+static enum MHD_Result on_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    add_argument(cls, key, value);
+    return MHD_YES;
+}
+
+char *mock_query_string(const struct mock_request *req)
+{
+    struct query_text q = {0};
+    if (!query_room(&q, 0))
+        return NULL;
+    if (req->conn) {
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, on_argument, &q);
+    } else {
+        for (const char *const *a = req->query_in; a && *a; a++) {
+            const char *eq = strchr(*a, '=');
+            char *key = eq ? strndup(*a, (size_t)(eq - *a)) : strdup(*a);
+            add_argument(&q, key, eq ? eq + 1 : NULL);
+            free(key);
+        }
+    }
+    if (q.out)
+        q.out[q.len] = '\0';
+    return q.out;
+}
+
+struct header_walk {
+    void (*each)(void *cls, const char *name, const char *value);
+    void *cls;
+};
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    struct header_walk *w = cls;
+    w->each(w->cls, key, value ? value : "");
+    return MHD_YES;
+}
+
+void mock_request_headers(const struct mock_request *req,
+                          void (*each)(void *cls, const char *name, const char *value), void *cls)
+{
+    if (req->conn) {
+        struct header_walk w = {each, cls};
+        MHD_get_connection_values(req->conn, MHD_HEADER_KIND, on_header, &w);
+        return;
+    }
+    for (const char *const *h = req->headers_in; h && *h; h++) {
+        const char *colon = strchr(*h, ':');
+        if (!colon)
+            continue;
+        char *name = strndup(*h, (size_t)(colon - *h));
+        const char *value = colon + 1;
+        while (*value == ' ')
+            value++;
+        if (name)
+            each(cls, name, value);
+        free(name);
+    }
+}
+
 cJSON *mock_request_json(struct mock_request *req)
 {
     const char *text = req->body.data ? req->body.data : "";

@@ -17,6 +17,16 @@ const char *mock_request_credential(const struct mock_request *req, const char *
 /* True when sent (may be NULL) is the expected credential, compared in constant time. */
 bool mock_credential_is(const char *sent, const char *expected);
 
+/* s percent-encoded: every byte but the unreserved ones (A-Z a-z 0-9 - . _ ~) and those in keep
+ * (malloc'd). */
+char *mock_url_escape(const char *s, const char *keep);
+/* The query as "a=1&b=x%20y", rebuilt from its decoded arguments in their order ("" when none;
+ * malloc'd). */
+char *mock_query_string(const struct mock_request *req);
+/* Calls each(cls, name, value) for every request header, in the order sent. */
+void mock_request_headers(const struct mock_request *req,
+                          void (*each)(void *cls, const char *name, const char *value), void *cls);
+
 /* The body parsed as JSON, or NULL after answering 400 invalid_json with the position. */
 cJSON *mock_request_json(struct mock_request *req);
 

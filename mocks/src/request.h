@@ -38,7 +38,7 @@ struct mock_request {
     int status;
     char *out; /* in-memory body (malloc'd), unless custom is set */
     size_t out_len;
-    struct mock_header headers[16];
+    struct mock_header headers[32]; /* a proxied answer keeps the target's */
     size_t n_headers;
     struct MHD_Response *custom; /* a ready response (files, streams) */
     struct mock_fault *fault;    /* matched fault, one reference */

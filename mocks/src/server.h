@@ -44,6 +44,14 @@ struct mock_options {
     const char *models; /* LLM: comma list */
     const char
         *llm_profile; /* LLM: a profile file (fixtures/data/llm-profiles): behave as it says */
+    /* record and replay (proxy.h, replay.h) */
+    const char *proxy_url[ITEST_SERVICE_COUNT]; /* forward the service here (NULL: serve it) */
+    const char *record_dir;                     /* write cassettes of what is forwarded here */
+    const char *replay_dir;                     /* answer from the cassettes here */
+    double replay_speed;                        /* stream pacing divisor; 0: at once */
+    bool replay_miss_proxy;                     /* forward a request with no recording */
+    bool proxy_remote_clients;                  /* forward for clients beyond loopback */
+    const cJSON *replay_ignore;                 /* body members matching ignores */
     FILE *log;
 };
 
@@ -67,6 +75,7 @@ struct mock_service {
     const struct mock_routes *routes; /* the service's */
     const struct mock_routes *admin;  /* the admin API's (/__admin and below) */
     const struct mock_options *opts;
+    const char *mode; /* "mock", "proxy" (to a real target) or "replay" (from cassettes) */
     struct MHD_Daemon *daemon;
     unsigned port;
     char url[96];

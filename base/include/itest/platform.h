@@ -51,6 +51,14 @@ const char *itest_service_configured_variable(enum itest_service s);
 /* The variable that holds the mocks' admin token: itest-mock takes it as --admin-token's default,
  * the suites' admin client sends it. */
 #define ITEST_MOCK_ADMIN_TOKEN_VARIABLE "ITEST_MOCK_ADMIN_TOKEN"
+/* Record and replay (docs/record-replay.md): with ITEST_RECORD=DIR the `mocks` fixture starts a
+ * recording proxy in front of each configured service, with ITEST_REPLAY=DIR it answers from the
+ * cassettes there; the suites then talk to those (mocks.json says "mode": "proxy" or "replay").
+ * DIR/ITEST_RUN_FILE holds the run number the suites put into names that must be unique on a
+ * real service, so that a replay sends what the recording did. */
+#define ITEST_RECORD_VARIABLE "ITEST_RECORD"
+#define ITEST_REPLAY_VARIABLE "ITEST_REPLAY"
+#define ITEST_RUN_FILE "run.json"
 /* The api-key the `mocks` fixture starts the vector store mock with (not a secret). */
 #define ITEST_MOCK_VECTOR_KEY "itest-mock-vector-key"
 
