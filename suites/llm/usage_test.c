@@ -3,6 +3,8 @@
 #include "cases.h"
 #include "llm_suite.h"
 
+#include "itest/scope.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,7 @@ static char *long_prompt(void)
 {
     char *text = malloc(16384);
     itest_check(text, "out of memory");
-    snprintf(text, 16384, "Run %ld, a long preamble: ", (long)getpid());
+    snprintf(text, 16384, "Run %ld, a long preamble: ", itest_run_number());
     for (int i = 0; i < 280; i++)
         strcat(text, "the platform keeps every task, ");
     strcat(text, "now say ok.");

@@ -1,6 +1,7 @@
 /* Helpers of the services suite; see svc.h. */
 #include "svc.h"
 
+#include "itest/scope.h"
 #include "itest/mock_admin.h"
 #include "itest/suite.h"
 
@@ -129,7 +130,7 @@ void svc_unique(char *buf, size_t len, const char *prefix)
 {
     static int counter;
     const char *c = itest_current_case();
-    snprintf(buf, len, "%s-%s-%ld-%d", prefix, c ? c : "none", (long)getpid(),
+    snprintf(buf, len, "%s-%s-%ld-%d", prefix, c ? c : "none", itest_run_number(),
              __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 }
 

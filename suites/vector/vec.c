@@ -1,6 +1,7 @@
 /* Helpers of the vector suite; see vec.h. */
 #include "vec.h"
 
+#include "itest/scope.h"
 #include "itest/config.h"
 #include "itest/mock_admin.h"
 #include "itest/platform.h"
@@ -163,7 +164,7 @@ void vec_name(char name[VEC_NAME_MAX])
 {
     static int counter;
     const char *c = itest_current_case();
-    snprintf(name, VEC_NAME_MAX, "itest-%.60s-%ld-%d", c ? c : "none", (long)getpid(),
+    snprintf(name, VEC_NAME_MAX, "itest-%.60s-%ld-%d", c ? c : "none", itest_run_number(),
              __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 }
 
