@@ -29,6 +29,8 @@ static const char *const credential_headers[] = {
 struct mock_cassettes {
     struct mock_exchange *x;
     size_t n;
+    /* an index on what a request is matched by: chains of exchanges in recorded order */
+    size_t *head, *next, mask;
     const cJSON *ignore;
     pthread_mutex_t lock;
 };
@@ -310,6 +312,42 @@ int mock_cassette_append(const char *dir, const char *service, const struct mock
     return 0;
 }
 
+/* ---- the index ---- */
+
+#define NO_EXCHANGE ((size_t)-1)
+
+static uint64_t key_hash(const char *method, const char *path, const char *query, const char *scope,
+                         const char *canonical)
+{
+    const char *parts[] = {method, path, query, scope, canonical};
+    uint64_t h = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        h = mock_hash(parts[i], strlen(parts[i]) + 1, h);
+    return h;
+}
+
+/* The index: a bucket per hash, each a chain in recorded order. Returns 0 or -1. */
+static int build_index(struct mock_cassettes *c)
+{
+    size_t buckets = 16;
+    while (buckets < 2 * c->n)
+        buckets *= 2;
+    c->mask = buckets - 1;
+    c->head = malloc(buckets * sizeof *c->head);
+    c->next = malloc((c->n ? c->n : 1) * sizeof *c->next);
+    if (!c->head || !c->next)
+        return -1;
+    for (size_t b = 0; b < buckets; b++)
+        c->head[b] = NO_EXCHANGE;
+    for (size_t i = c->n; i-- > 0;) { /* pushed in front from the last: chains keep the order */
+        const struct mock_exchange *x = &c->x[i];
+        size_t b = key_hash(x->method, x->path, x->query, x->scope, x->canonical) & c->mask;
+        c->next[i] = c->head[b];
+        c->head[b] = i;
+    }
+    return 0;
+}
+
 /* ---- reading ---- */
 
 static char *dup_string(const cJSON *o, const char *name, const char *fallback)
@@ -475,6 +513,10 @@ struct mock_cassettes *mock_cassettes_load(const char *dir, const char *service,
         free(names[i]);
     }
     free(names);
+    if (rc == 0 && build_index(c) != 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        rc = -1;
+    }
     if (rc != 0) {
         mock_cassettes_free(c);
         return NULL;
@@ -499,6 +541,8 @@ void mock_cassettes_free(struct mock_cassettes *c)
 {
     if (!c)
         return;
+    free(c->head);
+    free(c->next);
     for (size_t i = 0; i < c->n; i++)
         mock_exchange_clear(&c->x[i]);
     free(c->x);
@@ -619,7 +663,8 @@ const struct mock_exchange *mock_cassettes_find(struct mock_cassettes *c, const 
     }
     const struct mock_exchange *found = NULL, *repeat = NULL;
     pthread_mutex_lock(&c->lock);
-    for (size_t i = 0; i < c->n && !found; i++) {
+    size_t first = c->head[key_hash(method, path, query, scope, canonical) & c->mask];
+    for (size_t i = first; i != NO_EXCHANGE && !found; i = c->next[i]) {
         struct mock_exchange *x = &c->x[i];
         if (strcmp(x->path, path) != 0 || strcmp(x->method, method) != 0 ||
             strcmp(x->scope, scope) != 0 || strcmp(x->query, query) != 0 ||
