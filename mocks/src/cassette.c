@@ -278,6 +278,30 @@ static char *exchange_line(const struct mock_exchange *x)
     return line;
 }
 
+/* True the first time this process writes to path: recording a case again replaces its
+ * cassette (and leaves the other cases' alone). */
+static bool first_write(const char *path)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char **seen;
+    static size_t n, cap;
+    pthread_mutex_lock(&lock);
+    bool first = true;
+    for (size_t i = 0; i < n && first; i++)
+        first = strcmp(seen[i], path) != 0;
+    if (first && n == cap) {
+        char **grown = realloc(seen, (cap ? cap * 2 : 64) * sizeof *seen);
+        if (grown) {
+            seen = grown;
+            cap = cap ? cap * 2 : 64;
+        }
+    }
+    if (first && n < cap && (seen[n] = strdup(path)) != NULL)
+        n++;
+    pthread_mutex_unlock(&lock);
+    return first;
+}
+
 int mock_cassette_append(const char *dir, const char *service, const struct mock_exchange *x,
                          char *err, size_t errlen)
 {
@@ -295,7 +319,8 @@ int mock_cassette_append(const char *dir, const char *service, const struct mock
     size_t n = strlen(line);
     itest_secret_scrub(line, n);
     line[n] = '\n';
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = open(
+        path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (first_write(path) ? O_TRUNC : 0), 0644);
     /* O_APPEND and one write: a line is never interleaved with another case's */
     size_t done = 0;
     ssize_t w = 0;

@@ -51,7 +51,9 @@ void mock_cassette_name(char *out, size_t len, const char *scope);
  * Malloc'd. */
 char *mock_cassette_canonical(const char *body, size_t len, const cJSON *ignore);
 
-/* Appends x to DIR/<service>/<case>.jsonl (one write, so that concurrent cases never interleave).
+/* Appends x to DIR/<service>/<case>.jsonl (one write, so that concurrent cases never interleave);
+ * the first exchange this process writes to a file replaces what the file held (a case recorded
+ * again).
  * Returns 0, or -1 with why in err. */
 int mock_cassette_append(const char *dir, const char *service, const struct mock_exchange *x,
                          char *err, size_t errlen);

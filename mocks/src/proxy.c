@@ -422,7 +422,9 @@ static void answer(struct mock_proxy *p, struct mock_request *req, struct transf
     bool stream = t->stream && !t->done;
     while (!stream && !t->done)
         pthread_cond_wait(&t->changed, &t->lock);
-    bool failed = t->failed && t->x.status == 0;
+    /* no answer, or a whole one cut short; asked with the headers alone, the transfer ends in
+     * an error after the target's answer; a stream cut short is cut for the client too */
+    bool failed = t->failed && (t->x.status == 0 || (!stream && !t->headers_only));
     pthread_mutex_unlock(&t->lock);
     if (failed) {
         mock_reply_error(req, 502, "proxy_target_failed", "itest-mock proxy: %s %s: %s", p->shown,

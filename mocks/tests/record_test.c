@@ -252,6 +252,31 @@ static void changed_body_misses_naming_the_field(void **state)
     free(dir);
 }
 
+static void recording_a_case_again_replaces_its_cassette(void **state)
+{
+    (void)state;
+    char *dir = strdup(work_dir("again"));
+    struct mock up, px;
+    start_platform(&up);
+    for (int round = 0; round < 2; round++) {
+        start_proxy(&px, &up, dir);
+        free(exchange("POST", mt_url(px.url[LLM], "/v1/chat/completions"), CHAT, 200));
+        free(exchange("GET", mt_url(px.url[TR], "/tasks"), NULL, 200));
+        assert_int_equal(mock_stop(&px), 0);
+    }
+    assert_int_equal(mock_stop(&up), 0);
+    char path[512], *out = NULL;
+    cassette_path(path, sizeof path, dir, "llm");
+    assert_int_equal(shell_run(&out, 10, "wc -l < '%s'", path), 0);
+    itest_check(atoi(out) == 1,
+                "%s holds %d exchanges after the case was recorded twice; the "
+                "second recording should replace the first",
+                path, atoi(out));
+    free(out);
+    itest_remove_tree(dir);
+    free(dir);
+}
+
 static void ignored_fields_still_match(void **state)
 {
     (void)state;
@@ -467,6 +492,7 @@ static const struct itest_case cases[] = {
     ITEST_CASE(streams_keep_their_pacing),
     ITEST_CASE(streams_at_full_speed),
     ITEST_CASE(changed_body_misses_naming_the_field),
+    ITEST_CASE(recording_a_case_again_replaces_its_cassette),
     ITEST_CASE(ignored_fields_still_match),
     ITEST_CASE(secrets_never_reach_a_cassette),
     ITEST_CASE(faults_apply_on_top_of_a_replay),
