@@ -175,7 +175,15 @@ static void check_pacing(const char *speed, double factor)
     struct mock up, px;
     start_platform(&up);
     start_proxy(&px, &up, dir);
-    free(exchange("POST", mt_url(px.url[LLM], "/v1/chat/completions"), STREAM, 200));
+    struct itest_http_response r;
+    mt_send(&r, "POST", mt_url(px.url[LLM], "/v1/chat/completions"), STREAM, auth_headers);
+    itest_assert_http_status(&r, "POST", "the stream through the proxy", 200);
+    /* passed through as it arrives: the first byte long before the end */
+    itest_check(r.first_byte_s < r.total_s / 2,
+                "through the proxy the stream's first byte came after %.1f ms of %.1f ms: it was "
+                "held back, not passed through",
+                r.first_byte_s * 1e3, r.total_s * 1e3);
+    itest_http_response_free(&r);
     assert_int_equal(mock_stop(&px), 0);
     assert_int_equal(mock_stop(&up), 0);
     struct mock rp, again;
