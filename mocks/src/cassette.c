@@ -160,9 +160,16 @@ static int get_body(const cJSON *o, const char *name, char **data, size_t *len, 
 
 /* ---- canonical bodies ---- */
 
+struct member {
+    cJSON *item;
+    size_t at; /* its place before sorting: members of one name keep their order */
+};
+
 static int by_name(const void *a, const void *b)
 {
-    return strcmp((*(cJSON *const *)a)->string, (*(cJSON *const *)b)->string);
+    const struct member *x = a, *y = b;
+    int cmp = strcmp(x->item->string, y->item->string);
+    return cmp ? cmp : x->at < y->at ? -1 : x->at > y->at;
 }
 
 static bool ignored(const char *name, const cJSON *ignore)
@@ -193,18 +200,18 @@ static void canonicalize(cJSON *node, const cJSON *ignore)
     }
     if (!cJSON_IsObject(node) || n < 2)
         return;
-    cJSON **all = malloc(n * sizeof *all);
+    struct member *all = malloc(n * sizeof *all);
     if (!all)
         return;
     size_t i = 0;
-    for (cJSON *c = node->child; c; c = c->next)
-        all[i++] = c;
+    for (cJSON *c = node->child; c; c = c->next, i++)
+        all[i] = (struct member){c, i};
     qsort(all, n, sizeof *all, by_name);
     for (i = 0; i < n; i++) {
-        all[i]->prev = i ? all[i - 1] : all[n - 1]; /* cJSON: the head's prev is the tail */
-        all[i]->next = i + 1 < n ? all[i + 1] : NULL;
+        all[i].item->prev = all[i ? i - 1 : n - 1].item; /* cJSON: the head's prev is the tail */
+        all[i].item->next = i + 1 < n ? all[i + 1].item : NULL;
     }
-    node->child = all[0];
+    node->child = all[0].item;
     free(all);
 }
 
@@ -468,49 +475,82 @@ static int jsonl_name(const struct dirent *d)
     return d->d_name[0] != '.' && n > 6 && strcmp(d->d_name + n - 6, ".jsonl") == 0;
 }
 
-/* Adds the exchanges of one file. Returns 0, or -1 with "file:line: problem" in err. */
-static int load_file(struct mock_cassettes *c, const char *path, char *err, size_t errlen)
+/* Adds the exchanges of text (named name in messages). Returns 0, or -1 with "name:line:
+ * problem" in err. */
+static int load_text(struct mock_cassettes *c, const char *name, const char *text, size_t len,
+                     char *err, size_t errlen)
 {
-    size_t len = 0;
     char sub[512];
-    char *text = itest_read_file(path, CASSETTE_MAX_BYTES, &len, sub, sizeof sub);
-    if (!text) {
-        snprintf(err, errlen, "%s", sub);
-        return -1;
-    }
     int rc = 0, line = 0;
-    for (char *p = text, *end; rc == 0 && p < text + len; p = end + 1) {
+    for (const char *p = text, *end; rc == 0 && p < text + len; p = end + 1) {
         line++;
         end = memchr(p, '\n', (size_t)(text + len - p));
         if (!end)
             end = text + len;
-        if (strspn(p, " \t\r") >= (size_t)(end - p))
+        size_t blank = 0;
+        while (p + blank < end && strchr(" \t\r", p[blank]))
+            blank++;
+        if (p + blank == end)
             continue; /* a blank line */
         cJSON *o = itest_json_parse(p, (size_t)(end - p), sub, sizeof sub);
         if (!o) {
-            snprintf(err, errlen, "%s:%d: not JSON: %s", path, line, sub);
-            rc = -1;
-            break;
+            snprintf(err, errlen, "%s:%d: not JSON: %s", name, line, sub);
+            return -1;
         }
         struct mock_exchange *grown = realloc(c->x, (c->n + 1) * sizeof *c->x);
         if (!grown) {
             cJSON_Delete(o);
-            snprintf(err, errlen, "%s:%d: out of memory", path, line);
-            rc = -1;
-            break;
+            snprintf(err, errlen, "%s:%d: out of memory", name, line);
+            return -1;
         }
         c->x = grown;
         struct mock_exchange *x = &c->x[c->n++];
         *x = (struct mock_exchange){0};
-        snprintf(x->where, sizeof x->where, "%s:%d", path, line);
+        snprintf(x->where, sizeof x->where, "%s:%d", name, line);
         if (parse_exchange(x, o, c->ignore, sub, sizeof sub) != 0) {
-            snprintf(err, errlen, "%s:%d: %s", path, line, sub);
+            snprintf(err, errlen, "%s:%d: %s", name, line, sub);
             rc = -1;
         }
         cJSON_Delete(o);
     }
+    return rc;
+}
+
+static int load_file(struct mock_cassettes *c, const char *path, char *err, size_t errlen)
+{
+    size_t len = 0;
+    char *text = itest_read_file(path, CASSETTE_MAX_BYTES, &len, err, errlen);
+    if (!text)
+        return -1;
+    int rc = load_text(c, path, text, len, err, errlen);
     free(text);
     return rc;
+}
+
+static struct mock_cassettes *cassettes_new(const cJSON *ignore)
+{
+    struct mock_cassettes *c = calloc(1, sizeof *c);
+    if (c) {
+        c->ignore = ignore;
+        pthread_mutex_init(&c->lock, NULL);
+    }
+    return c;
+}
+
+struct mock_cassettes *mock_cassettes_parse(const char *name, const char *text, size_t len,
+                                            const cJSON *ignore, char *err, size_t errlen)
+{
+    struct mock_cassettes *c = cassettes_new(ignore);
+    int rc = c ? load_text(c, name, text, len, err, errlen) : -1;
+    if (rc == 0 && build_index(c) != 0) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        rc = -1;
+    }
+    if (rc != 0) {
+        mock_cassettes_free(c);
+        return NULL;
+    }
+    return c;
 }
 
 struct mock_cassettes *mock_cassettes_load(const char *dir, const char *service,
@@ -524,12 +564,8 @@ struct mock_cassettes *mock_cassettes_load(const char *dir, const char *service,
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    struct mock_cassettes *c = calloc(1, sizeof *c);
+    struct mock_cassettes *c = cassettes_new(ignore);
     int rc = c ? 0 : -1;
-    if (c) {
-        c->ignore = ignore;
-        pthread_mutex_init(&c->lock, NULL);
-    }
     for (int i = 0; i < n; i++) {
         char file[4400];
         snprintf(file, sizeof file, "%s/%s", path, names[i]->d_name);
@@ -552,6 +588,11 @@ struct mock_cassettes *mock_cassettes_load(const char *dir, const char *service,
 size_t mock_cassettes_count(const struct mock_cassettes *c)
 {
     return c ? c->n : 0;
+}
+
+const struct mock_exchange *mock_cassettes_at(const struct mock_cassettes *c, size_t i)
+{
+    return &c->x[i];
 }
 
 void mock_cassettes_rewind(struct mock_cassettes *c)

@@ -62,7 +62,13 @@ int mock_cassette_append(const char *dir, const char *service, const struct mock
  * ("file:line: problem") when a file cannot be read or a line is not an exchange. */
 struct mock_cassettes *mock_cassettes_load(const char *dir, const char *service,
                                            const cJSON *ignore, char *err, size_t errlen);
+/* The exchanges of len bytes of cassette text, named name in messages (the fuzz target's way
+ * in). */
+struct mock_cassettes *mock_cassettes_parse(const char *name, const char *text, size_t len,
+                                            const cJSON *ignore, char *err, size_t errlen);
 size_t mock_cassettes_count(const struct mock_cassettes *c);
+/* The i-th exchange, in load order (i < mock_cassettes_count()). */
+const struct mock_exchange *mock_cassettes_at(const struct mock_cassettes *c, size_t i);
 /* The recording that answers a request: the first unused one with the same method, path, query,
  * case and canonical body (marked used), else the last used such one (a repeated request). NULL
  * when there is none, with a message in miss naming the closest recording, where it is and how

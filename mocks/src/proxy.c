@@ -63,7 +63,7 @@ struct transfer {
     bool headers_only;      /* an oversized request, asked with its headers alone */
     bool wanted_body;       /* and the target asked for its body (no_upload) */
     bool head, headers_done, stream, done, failed, client_gone, suspended;
-    size_t sent, event_from, events_cap;
+    size_t sent, event_from, events_cap, body_cap;
     char error[CURL_ERROR_SIZE];
 };
 
@@ -197,9 +197,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *cls)
                  PROXY_BODY_LIMIT >> 20);
         taken = 0;
     } else {
-        char *grown = realloc(x->body, x->body_len + len + 1);
+        size_t cap = t->body_cap;
+        while (cap < x->body_len + len + 1)
+            cap = cap ? cap * 2 : 16384; /* doubling: a 30 MiB body is not copied 2,000 times */
+        char *grown = cap == t->body_cap ? x->body : realloc(x->body, cap);
         if (grown) {
             x->body = grown;
+            t->body_cap = cap;
             memcpy(x->body + x->body_len, data, len);
             x->body_len += len;
             x->body[x->body_len] = '\0';

@@ -75,8 +75,12 @@ static void replay(struct mock_service *svc, struct mock_request *req, const cha
     const struct mock_exchange *x = mock_cassettes_find(r->tapes, req->method, req->path, query,
                                                         scope, body, len, miss, sizeof miss);
     free(query);
+    double speed = svc->opts->replay_speed;
+    if (x && speed > 0 && !x->n_events && x->duration_ms / speed >= 1)
+        req->delay_ms = x->duration_ms / speed; /* as long as the target took (a stream's events
+                                                    carry their own times) */
     if (x)
-        return mock_reply_exchange(req, x, svc->opts->replay_speed);
+        return mock_reply_exchange(req, x, speed);
     mock_log(svc->opts, "%s replay miss: %s", svc->name, miss);
     if (r->miss_proxy && oversized)
         return mock_proxy_begin(r->miss_proxy, req);
