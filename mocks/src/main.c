@@ -14,6 +14,7 @@
 #include "itest/json_parse.h"
 #include "itest/number.h"
 #include "itest/platform.h"
+#include "itest/redact.h"
 #include "itest/state.h"
 #include "itest/version.h"
 
@@ -251,6 +252,12 @@ static int check_record_replay(struct mock_cli *cli)
         }
         o->replay_ignore = names;
     }
+    /* the suites' own secrets, should a target echo one back before a request carried it */
+    static const char *const secrets[] = {"OPENAI_API_KEY", "QDRANT_API_KEY",
+                                          ITEST_MOCK_ADMIN_TOKEN_VARIABLE};
+    for (size_t i = 0; proxied && o->record_dir && i < sizeof secrets / sizeof *secrets; i++)
+        if (getenv(secrets[i]) && *getenv(secrets[i]))
+            itest_secret_add(getenv(secrets[i]));
     if (proxied && o->threads < 16)
         o->threads = 16; /* a forwarded request holds a worker until the target's headers */
     return -1;

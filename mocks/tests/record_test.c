@@ -285,6 +285,42 @@ static void recording_a_case_again_replaces_its_cassette(void **state)
     free(dir);
 }
 
+static void a_miss_can_be_forwarded_and_recorded(void **state)
+{
+    (void)state;
+    char *dir = strdup(work_dir("tapes")), *more = NULL;
+    struct mock up, px;
+    start_platform(&up);
+    start_proxy(&px, &up, dir);
+    free(exchange("POST", mt_url(px.url[LLM], "/v1/chat/completions"), CHAT, 200));
+    assert_int_equal(mock_stop(&px), 0);
+    itest_check(asprintf(&more, "%s-more", dir) > 0, "out of memory");
+    char llm[160];
+    snprintf(llm, sizeof llm, "llm=%s/v1", up.url[LLM]);
+    const char *args[] = {"--service",     "llm",   "--replay", dir,
+                          "--replay-miss", "proxy", "--proxy",  llm,
+                          "--record",      more,    NULL};
+    struct mock rp;
+    mock_start(&rp, args);
+    free(exchange("POST", mt_url(rp.url[LLM], "/v1/chat/completions"), CHAT, 200)); /* replayed */
+    struct itest_http_response r; /* not recorded: forwarded to the platform */
+    mt_send(&r, "GET", mt_url(rp.url[LLM], "/v1/models"), NULL, auth_headers);
+    itest_assert_http_status(&r, "GET", "/v1/models, a miss forwarded", 200);
+    itest_http_response_free(&r);
+    assert_int_equal(mock_stop(&rp), 0);
+    assert_int_equal(mock_stop(&up), 0);
+    char path[512], *out = NULL;
+    cassette_path(path, sizeof path, more, "llm");
+    assert_int_equal(shell_run(&out, 10, "cat '%s'", path), 0);
+    assert_contains(out, "\"path\":\"/v1/models\"");
+    assert_not_contains(out, "/v1/chat/completions"); /* answered from the cassette */
+    free(out);
+    itest_remove_tree(dir);
+    itest_remove_tree(more);
+    free(dir);
+    free(more);
+}
+
 static void ignored_fields_still_match(void **state)
 {
     (void)state;
@@ -501,6 +537,7 @@ static const struct itest_case cases[] = {
     ITEST_CASE(streams_at_full_speed),
     ITEST_CASE(changed_body_misses_naming_the_field),
     ITEST_CASE(recording_a_case_again_replaces_its_cassette),
+    ITEST_CASE(a_miss_can_be_forwarded_and_recorded),
     ITEST_CASE(ignored_fields_still_match),
     ITEST_CASE(secrets_never_reach_a_cassette),
     ITEST_CASE(faults_apply_on_top_of_a_replay),
