@@ -63,8 +63,9 @@ struct transfer {
     bool headers_only;      /* an oversized request, asked with its headers alone */
     bool wanted_body;       /* and the target asked for its body (no_upload) */
     bool head, headers_done, stream, done, failed, client_gone, suspended;
-    size_t sent, event_from, events_cap, body_cap;
+    size_t sent, event_from, events_cap, body_cap, scanned;
     char error[CURL_ERROR_SIZE];
+    char why[160]; /* the proxy's own reason to stop a transfer, said instead of libcurl's */
 };
 
 static void transfer_release(struct transfer *t)
@@ -172,7 +173,9 @@ static void add_event(struct transfer *t, size_t end, double at_ms)
 static void split_events(struct transfer *t, double at_ms)
 {
     const char *b = t->x.body;
-    for (size_t i = t->event_from; i + 1 < t->x.body_len; i++) {
+    size_t from = t->scanned > t->event_from + 2 ? t->scanned - 2 : t->event_from;
+    t->scanned = t->x.body_len; /* an event's end is looked for once, not at every piece */
+    for (size_t i = from; i + 1 < t->x.body_len; i++) {
         if (b[i] == '\n' && b[i + 1] == '\n')
             add_event(t, i + 2, at_ms);
         else if (b[i] == '\n' && b[i + 1] == '\r' && i + 2 < t->x.body_len && b[i + 2] == '\n')
@@ -193,7 +196,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *cls)
     if (t->client_gone) {
         taken = 0; /* nobody is reading: stop */
     } else if (x->body_len + len > PROXY_BODY_LIMIT) {
-        snprintf(t->error, sizeof t->error, "the answer is over the proxy's %u MiB",
+        snprintf(t->why, sizeof t->why, "the answer is over the %u MiB the proxy carries",
                  PROXY_BODY_LIMIT >> 20);
         taken = 0;
     } else {
@@ -242,8 +245,8 @@ static void *run_transfer(void *cls)
     struct mock_exchange *x = &t->x;
     if (rc != CURLE_OK) {
         t->failed = true;
-        if (!t->error[0])
-            snprintf(t->error, sizeof t->error, "%s", curl_easy_strerror(rc));
+        if (t->why[0] || !t->error[0])
+            snprintf(t->error, sizeof t->error, "%s", t->why[0] ? t->why : curl_easy_strerror(rc));
     }
     if (t->stream && t->event_from < x->body_len) /* an unterminated last piece */
         add_event(t, x->body_len, (double)(itest_now_ns() - t->start_ns) / 1e6);
