@@ -209,6 +209,13 @@ static int check_record_replay(struct mock_cli *cli)
             if (cli->want[k] && var && !o->proxy_url[k])
                 o->proxy_url[k] = getenv(var);
         }
+        bool any = false;
+        for (int k = 0; k < ITEST_SERVICE_COUNT; k++)
+            any = any || o->proxy_url[k];
+        if (!any)
+            printf(PROGRAM ": %s is set, but no service's URL variable is: nothing to record (the "
+                           "mocks answer)\n",
+                   ITEST_RECORD_VARIABLE);
     }
     if (cli->skip_configured && replay && *replay && !o->replay_dir)
         o->replay_dir = replay;
