@@ -150,8 +150,8 @@ static int get_body(const cJSON *o, const char *name, char **data, size_t *len, 
         snprintf(err, errlen, "\"%s\" is not base64", key);
         return -1;
     }
-    /* EVP_DecodeBlock counts the padding as bytes */
-    for (size_t pad = n; pad > 0 && s[pad - 1] == '='; pad--)
+    /* EVP_DecodeBlock counts the padding (at most two '=') as bytes */
+    for (size_t pad = n; pad > 0 && pad + 2 > n && s[pad - 1] == '=' && out > 0; pad--)
         out--;
     (*data)[out] = '\0';
     *len = (size_t)out;
