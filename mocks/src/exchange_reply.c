@@ -22,8 +22,8 @@ static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
     return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-static void add_headers(struct mock_request *req, struct MHD_Response *resp,
-                        const struct mock_exchange *x)
+void mock_exchange_add_headers(struct mock_request *req, struct MHD_Response *resp,
+                               const struct mock_exchange *x)
 {
     const cJSON *h;
     cJSON_ArrayForEach(h, x->response_headers)
@@ -61,11 +61,11 @@ void mock_reply_exchange(struct mock_request *req, const struct mock_exchange *x
         }
     } else {
         mock_reply(req, x->status, NULL, x->body ? x->body : "", x->body_len);
-        add_headers(req, NULL, x);
+        mock_exchange_add_headers(req, NULL, x);
         return;
     }
     if (!resp)
         return mock_reply_error(req, 500, "internal_error", "itest-mock: out of memory");
-    add_headers(req, resp, x);
+    mock_exchange_add_headers(req, resp, x);
     mock_reply_custom(req, x->status, resp);
 }

@@ -7,6 +7,10 @@
 #include "cassette.h"
 #include "request.h"
 
+/* The exchange's response headers onto resp, or onto req's answer when resp is NULL
+ * (Content-Length left to MHD). */
+void mock_exchange_add_headers(struct mock_request *req, struct MHD_Response *resp,
+                               const struct mock_exchange *x);
 void mock_reply_exchange(struct mock_request *req, const struct mock_exchange *x, double speed);
 
 #endif

@@ -311,13 +311,9 @@ static bool loopback_client(struct mock_request *req)
     return false;
 }
 
-struct header_copy {
-    struct transfer *t;
-};
-
 static void copy_header(void *cls, const char *name, const char *value)
 {
-    struct transfer *t = ((struct header_copy *)cls)->t;
+    struct transfer *t = cls;
     if (is_hop_by_hop(name))
         return;
     char lower[128];
@@ -379,8 +375,7 @@ static struct transfer *transfer_new(struct mock_proxy *p, struct mock_request *
         memcpy(x->request_body, req->body.data, req->body.len);
     if (x->request_body)
         x->request_body[req->body.len] = '\0';
-    struct header_copy hc = {t};
-    mock_request_headers(req, copy_header, &hc);
+    mock_request_headers(req, copy_header, t);
     /* no "Expect: 100-continue" wait for a body the proxy has whole already */
     t->headers = curl_slist_append(t->headers,
                                    mock_proxy_oversized(req) ? "Expect: 100-continue" : "Expect:");
@@ -450,11 +445,7 @@ static void answer(struct mock_proxy *p, struct mock_request *req, struct transf
         stream_gone(t);
         return mock_reply_error(req, 500, "internal_error", "itest-mock proxy: out of memory");
     }
-    const cJSON *h;
-    cJSON_ArrayForEach(h, t->x.response_headers)
-    {
-        MHD_add_response_header(resp, h->string, h->valuestring);
-    }
+    mock_exchange_add_headers(req, resp, &t->x);
     mock_reply_custom(req, t->x.status, resp);
 }
 
